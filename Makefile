@@ -1,0 +1,72 @@
+# ember: top-level build.
+#
+#   make            ember.ko, tools/vmrun and the selftests
+#   make check      boot the test machine and run every selftest in it
+#                   (T=pattern runs a subset)
+#   make run        boot the test machine and run the demo on ember
+#   make deps       install what the build and the test machine need
+#
+# KDIR: the kernel build tree ember.ko is built against.  Default: the running
+# kernel's, if it has one, else the Debian cloud kernel the test machine
+# boots (installed by `make deps`).  The test targets always use the latter.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD ?= $(TOP)/build
+EMBER_CACHE ?= /var/cache/ember
+export EMBER_CACHE
+
+# The kernel version the test machine boots, as recorded by install-deps.
+GUEST_KVER = $(shell cat $(EMBER_CACHE)/deps.stamp 2>/dev/null)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(KDIR),)
+  ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+    KDIR := $(RUNNING_KDIR)
+  else
+    KDIR = /lib/modules/$(GUEST_KVER)/build
+  endif
+endif
+
+.PHONY: all module tools selftests deps check run clean checkpatch
+
+all: module tools selftests
+
+module:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "ember: no kernel build tree at '$(KDIR)': run 'make deps' or set KDIR" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+tools:
+	$(MAKE) -C tools/vmrun OUTPUT=$(BUILD)/vmrun
+
+selftests:
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests
+
+deps:
+	@sh scripts/install-deps.sh >/dev/null
+
+# The test machine boots the Debian cloud kernel, so ember.ko must be built
+# against exactly its headers, whatever the host runs.
+testvm-build: deps
+	$(MAKE) module KDIR=/lib/modules/$$(cat $(EMBER_CACHE)/deps.stamp)/build
+	$(MAKE) tools selftests
+
+check: testvm-build
+	EMBER_KO=$(TOP)/ember.ko SELFTESTS_DIR=$(BUILD)/selftests \
+	VMRUN_DIR=$(BUILD)/vmrun T="$(T)" BUILD_DIR=$(BUILD)/testvm \
+		bash scripts/testvm/testvm.sh check
+
+run: testvm-build
+	EMBER_KO=$(TOP)/ember.ko VMRUN_DIR=$(BUILD)/vmrun \
+	BUILD_DIR=$(BUILD)/testvm \
+		bash scripts/testvm/testvm.sh run
+
+checkpatch:
+	perl $(KDIR)/scripts/checkpatch.pl --no-tree --terse -f \
+		module/*.[ch] arch/x86/*.[ch] || true
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(TOP) clean; fi
+	$(MAKE) -C tools/vmrun clean OUTPUT=$(BUILD)/vmrun
+	$(MAKE) -C selftests clean OUTPUT=$(BUILD)/selftests
+	rm -rf $(BUILD)
