@@ -19,8 +19,8 @@
  */
 struct ember_vm {
 	struct kref ref;
-	struct mm_struct *mm;	/* the creator's address space; VM ioctls
-				 * from any other process fail with -EIO */
+	/* The creator's address space: VM ioctls from another fail, -EIO. */
+	struct mm_struct *mm;
 };
 
 /* virt.c: reference-counted "VMX on in every online CPU". */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/ember.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define DEFAULT_DEVICE "/dev/ember"
+#define DEFAULT_DEVICE EMBER_DEVICE_PATH
 #define EMBER_CPUS "/sys/kernel/debug/ember/cpus"
 
 static void usage(FILE *out)
