@@ -29,6 +29,12 @@ int main(void)
 		ksft_skip_all("needs CPU 1, and CPU 1 hot-pluggable");
 	fd = open_dev_or_skip(EMBER_DEV);
 
+	set_cpu1(0);
+	set_cpu1(1);
+	TEST_ASSERT(ember_cpu_holder(1) == HOLDER_NONE,
+		    "cpu1 entered VMX with no VM");
+	ksft_pass("with no VM, a CPU coming online stays out of VMX");
+
 	vm = ioctl(fd, KVM_CREATE_VM, 0);
 	TEST_ASSERT(vm >= 0, "KVM_CREATE_VM: %s", strerror(errno));
 	TEST_ASSERT(ember_cpu_holder(1) == HOLDER_EMBER, "cpu1 not in VMX");
@@ -51,12 +57,6 @@ int main(void)
 	TEST_ASSERT(ember_cpus_with(HOLDER_NONE) == online_cpus(),
 		    "VMX left on after the VM");
 	ksft_pass("repeated offline/online keeps every CPU in VMX");
-
-	set_cpu1(0);
-	set_cpu1(1);
-	TEST_ASSERT(ember_cpu_holder(1) == HOLDER_NONE,
-		    "cpu1 entered VMX with no VM");
-	ksft_pass("with no VM, a CPU coming online stays out of VMX");
 
 	set_cpu1(0);
 	vm = ioctl(fd, KVM_CREATE_VM, 0);

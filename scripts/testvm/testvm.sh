@@ -114,7 +114,7 @@ fi
 CMDLINE="console=ttyS0,115200 quiet panic=0 mitigations=off nokaslr cryptomgr.notests"
 CMDLINE+=" initcall_blacklist=nvme_core_init,acpi_thermal_init,crypto_kdf108_init"
 CMDLINE+=" ember.mode=$MODE"
-BOCHS_CMDLINE="$CMDLINE clearcpuid=aperfmperf tsc=reliable tsc_early_khz=$((IPS / 1000)) lpj=$((IPS / 250))"
+BOCHS_CMDLINE="$CMDLINE clearcpuid=aperfmperf idle=halt tsc=reliable tsc_early_khz=$((IPS / 1000)) lpj=$((IPS / 250))"
 
 # ------------------------------------------------------------ start the VM
 VM_PID=
