@@ -2,31 +2,63 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
 
+#define MAX_DEVS	4
+#define REC_SIZE	(256 << 10)
+
+/* What a device's child process hands back to the parent. */
+struct dev_result {
+	int done;		/* subtests reported (ok, not ok or skip) */
+	int skipped;		/* dev_skip() was called */
+	size_t rec_len;
+	char rec[REC_SIZE];
+};
+
 static const char *test_name = "?";
-static int ksft_planned, ksft_count;
+static int ksft_planned, ksft_count_local;
+static int *ksft_count = &ksft_count_local;
+static struct dev_result *dev_res;	/* this child's, shared with parent */
+static int dev_first_sub;		/* ksft number before this device */
+struct test_dev *cur_dev;
+void (*test_assert_hook)(void);
 
 void test_assert_fail(const char *file, int line, const char *cond,
 		      const char *fmt, ...)
 {
+	void (*hook)(void) = test_assert_hook;
 	va_list ap;
 
+	test_assert_hook = NULL;	/* an assertion inside the hook */
 	fflush(stdout);
 	fprintf(stderr, "# %s:%d: assertion failed: %s\n# ", file, line, cond);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	printf("not ok %d %s\n", ksft_count + 1, test_name);
+	if (hook)
+		hook();
+	fflush(stderr);
+	if (cur_dev)
+		printf("not ok %d %s: %s:%d: %s\n", ++*ksft_count,
+		       cur_dev->name, file, line, cond);
+	else
+		printf("not ok %d %s\n", *ksft_count + 1, test_name);
+	fflush(stdout);
+	if (dev_res)
+		dev_res->done = *ksft_count - dev_first_sub;
 	exit(KSFT_FAIL);
 }
 
@@ -48,6 +80,10 @@ const char *strerrorname(int err)
 	case ENOSPC: return "ENOSPC";
 	case E2BIG: return "E2BIG";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EINTR: return "EINTR";
+	case EAGAIN: return "EAGAIN";
+	case ENXIO: return "ENXIO";
+	case ERANGE: return "ERANGE";
 	default: return strerror(err);
 	}
 }
@@ -64,7 +100,9 @@ void ksft_pass(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok %d ", ++ksft_count);
+	printf("ok %d ", ++*ksft_count);
+	if (cur_dev)
+		printf("%s: ", cur_dev->name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -76,7 +114,7 @@ void ksft_skip_all(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok %d # SKIP ", ksft_count + 1);
+	printf("ok %d # SKIP ", *ksft_count + 1);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -86,8 +124,8 @@ void ksft_skip_all(const char *fmt, ...)
 
 int ksft_done(void)
 {
-	TEST_ASSERT(ksft_count == ksft_planned, "ran %d of %d planned subtests",
-		    ksft_count, ksft_planned);
+	TEST_ASSERT(*ksft_count == ksft_planned, "ran %d of %d planned subtests",
+		    *ksft_count, ksft_planned);
 	return KSFT_PASS;
 }
 
@@ -221,4 +259,310 @@ bool ember_module_loaded(void)
 bool kvm_available(void)
 {
 	return access(KVM_DEV, R_OK | W_OK) == 0;
+}
+
+/*
+ * Differences from KVM that ember means to have (README, "Intended
+ * differences from KVM"), by record key.  The comparison ignores them.
+ */
+static const struct {
+	const char *key;
+	const char *why;
+} intended_differences[] = {
+	{ NULL, NULL },
+};
+
+static bool intended_difference(const char *key, size_t len)
+{
+	int i;
+
+	for (i = 0; intended_differences[i].key; i++)
+		if (strlen(intended_differences[i].key) == len &&
+		    !strncmp(intended_differences[i].key, key, len))
+			return true;
+	return false;
+}
+
+bool dev_is_kvm(const struct test_dev *dev)
+{
+	return !strcmp(dev->name, "kvm");
+}
+
+bool dev_is_pvm(const struct test_dev *dev)
+{
+	return dev_is_kvm(dev) && !access("/sys/module/kvm_pvm", F_OK);
+}
+
+void ksft_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d # SKIP ", ++*ksft_count);
+	if (cur_dev)
+		printf("%s: ", cur_dev->name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+const char *ret_name(long r)
+{
+	static char buf[32];
+
+	if (r < 0)
+		snprintf(buf, sizeof(buf), "-%s", strerrorname((int)-r));
+	else
+		snprintf(buf, sizeof(buf), "%ld", r);
+	return buf;
+}
+
+void rec(const char *key, const char *fmt, ...)
+{
+	size_t room;
+	va_list ap;
+	int n;
+
+	if (!dev_res)
+		return;
+	room = REC_SIZE - dev_res->rec_len;
+	n = snprintf(dev_res->rec + dev_res->rec_len, room, "%s\t", key);
+	TEST_ASSERT(n > 0 && (size_t)n < room, "record buffer full");
+	dev_res->rec_len += n;
+	room -= n;
+	va_start(ap, fmt);
+	n = vsnprintf(dev_res->rec + dev_res->rec_len, room, fmt, ap);
+	va_end(ap);
+	TEST_ASSERT(n >= 0 && (size_t)n + 1 < room, "record buffer full");
+	dev_res->rec_len += n;
+	dev_res->rec[dev_res->rec_len++] = '\n';
+}
+
+long rec_ret(const char *key, long r)
+{
+	if (r < 0)
+		r = -errno;
+	rec(key, "%s", ret_name(r));
+	return r;
+}
+
+void dev_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	TEST_ASSERT(dev_res, "dev_skip() outside ksft_run_devices()");
+	fflush(stdout);
+	printf("ok %d # SKIP %s: ", ++*ksft_count, cur_dev->name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	dev_res->done = *ksft_count - dev_first_sub;
+	dev_res->skipped = 1;
+	exit(KSFT_SKIP);
+}
+
+/* Splits the next "key\tvalue\n" record off *@p; false at the end. */
+static bool next_rec(const char **p, const char *end, const char **key,
+		     size_t *klen, const char **val, size_t *vlen)
+{
+	const char *tab, *nl;
+
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', end - *p);
+	tab = memchr(*p, '\t', end - *p);
+	*key = *p;
+	*klen = tab - *p;
+	*val = tab + 1;
+	*vlen = nl - tab - 1;
+	*p = nl + 1;
+	return true;
+}
+
+/* Compares @d's records with @ref's; prints the differences. */
+static int compare_records(const struct test_dev *ref_dev,
+			   const struct dev_result *ref,
+			   const struct test_dev *dev,
+			   const struct dev_result *res)
+{
+	const char *p = ref->rec, *pe = ref->rec + ref->rec_len;
+	const char *q = res->rec, *qe = res->rec + res->rec_len;
+	const char *k1, *v1, *k2, *v2;
+	size_t kl1, vl1, kl2, vl2;
+	int diffs = 0, n = 0;
+	bool more1, more2;
+
+	for (;;) {
+		more1 = next_rec(&p, pe, &k1, &kl1, &v1, &vl1);
+		more2 = next_rec(&q, qe, &k2, &kl2, &v2, &vl2);
+		if (!more1 || !more2)
+			break;
+		n++;
+		if (kl1 != kl2 || strncmp(k1, k2, kl1)) {
+			printf("# record %d: %s has '%.*s', %s has '%.*s': "
+			       "the runs went different ways\n", n,
+			       ref_dev->name, (int)kl1, k1, dev->name,
+			       (int)kl2, k2);
+			return diffs + 1;
+		}
+		if (vl1 == vl2 && !strncmp(v1, v2, vl1))
+			continue;
+		if (intended_difference(k1, kl1))
+			continue;
+		if (++diffs <= 20)
+			printf("# %.*s: %s %.*s, %s %.*s\n", (int)kl1, k1,
+			       ref_dev->name, (int)vl1, v1, dev->name,
+			       (int)vl2, v2);
+	}
+	if (more1 != more2) {
+		printf("# %s recorded %s after record %d\n",
+		       more1 ? ref_dev->name : dev->name,
+		       "more", n);
+		diffs++;
+	}
+	return diffs;
+}
+
+/* Waits for @pid, killing it after EMBER_TEST_DEV_TIMEOUT seconds. */
+static int wait_child(pid_t pid, const char *name)
+{
+	const char *t = getenv("EMBER_TEST_DEV_TIMEOUT");
+	long limit_ms = (t ? atol(t) : 75) * 1000, ms = 0;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int status;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		TEST_ASSERT(r >= 0, "waitpid: %s", strerror(errno));
+		if (r == pid)
+			break;
+		if (ms >= limit_ms) {
+			printf("# %s: no result after %ld s, killed\n", name,
+			       limit_ms / 1000);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		ms += 10;
+	}
+	if (WIFSIGNALED(status)) {
+		printf("# %s: killed by signal %d\n", name, WTERMSIG(status));
+		return -1;
+	}
+	return WEXITSTATUS(status);
+}
+
+int ksft_run_devices(const char *name, int nsub, void (*fn)(struct test_dev *))
+{
+	const char *list = getenv("EMBER_TEST_DEVICES");
+	struct test_dev devs[MAX_DEVS];
+	struct dev_result *res;
+	int ndev = 0, i, j, rc, ref = -1, ran = 0, failed = 0;
+	bool ok[MAX_DEVS] = { false };
+	char *copy, *tok, *save;
+
+	copy = strdup(list && *list ? list : KVM_DEV ":" EMBER_DEV);
+	for (tok = strtok_r(copy, ":", &save); tok && ndev < MAX_DEVS;
+	     tok = strtok_r(NULL, ":", &save)) {
+		const char *base = strrchr(tok, '/');
+
+		devs[ndev].path = tok;
+		devs[ndev].name = base ? base + 1 : tok;
+		devs[ndev].idx = ndev;
+		ndev++;
+	}
+	TEST_ASSERT(ndev > 0, "EMBER_TEST_DEVICES names no device");
+
+	res = mmap(NULL, sizeof(*res) * ndev, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(res != MAP_FAILED, "mmap: %s", strerror(errno));
+	ksft_plan(name, ndev * nsub + ndev - 1);
+
+	for (i = 0; i < ndev; i++) {
+		pid_t pid;
+
+		if (access(devs[i].path, F_OK)) {
+			for (j = 0; j < nsub; j++)
+				printf("ok %d # SKIP %s: %s is absent\n",
+				       ++*ksft_count, devs[i].name,
+				       devs[i].path);
+			continue;
+		}
+		fflush(stdout);
+		fflush(stderr);
+		dev_first_sub = *ksft_count;
+		pid = fork();
+		TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+		if (pid == 0) {
+			cur_dev = &devs[i];
+			dev_res = &res[i];
+			fn(&devs[i]);
+			fflush(stdout);
+			TEST_ASSERT(*ksft_count - dev_first_sub == nsub,
+				    "%s ran %d of %d subtests", name,
+				    *ksft_count - dev_first_sub, nsub);
+			dev_res->done = nsub;
+			exit(KSFT_PASS);
+		}
+		rc = wait_child(pid, devs[i].name);
+		*ksft_count = dev_first_sub + res[i].done;
+		for (j = res[i].done; j < nsub; j++)
+			printf("%s %d %s%s: not run after %s\n",
+			       res[i].skipped ? "ok" : "not ok", ++*ksft_count,
+			       res[i].skipped ? "# SKIP " : "", devs[i].name,
+			       res[i].skipped ? "a skip" : "the failure");
+		if (rc == KSFT_SKIP && res[i].skipped)
+			continue;
+		ran++;
+		if (rc != KSFT_PASS) {
+			failed = 1;
+			continue;
+		}
+		ok[i] = true;
+		if (ref < 0)
+			ref = i;
+	}
+
+	/* Every device after the first present one against it. */
+	for (i = 0; i < ndev; i++) {
+		if (i == 0)
+			continue;
+		if (ref < 0 || i == ref || access(devs[i].path, F_OK) ||
+		    res[i].skipped) {
+			printf("ok %d # SKIP %s: no reference to compare with\n",
+			       ++*ksft_count, devs[i].name);
+			continue;
+		}
+		if (!ok[i]) {
+			printf("not ok %d %s: same results as %s (%s failed)\n",
+			       ++*ksft_count, devs[i].name, devs[ref].name,
+			       devs[i].name);
+			continue;
+		}
+		if (i < ref) {
+			printf("ok %d # SKIP %s: no reference to compare with\n",
+			       ++*ksft_count, devs[i].name);
+			continue;
+		}
+		if (compare_records(&devs[ref], &res[ref], &devs[i], &res[i])) {
+			printf("not ok %d %s: same results as %s\n",
+			       ++*ksft_count, devs[i].name, devs[ref].name);
+			failed = 1;
+		} else {
+			printf("ok %d %s: same results as %s (%zu bytes of records)\n",
+			       ++*ksft_count, devs[i].name, devs[ref].name,
+			       res[i].rec_len);
+		}
+	}
+	fflush(stdout);
+	munmap(res, sizeof(*res) * ndev);
+	free(copy);
+	if (failed)
+		return KSFT_FAIL;
+	return ran ? KSFT_PASS : KSFT_SKIP;
 }

@@ -44,6 +44,10 @@ const char *strerrorname(int err);
 
 /* kselftest TAP for the subtests of one program. */
 void ksft_plan(const char *name, int n);
+/*
+ * "ok N what"; inside ksft_run_devices() the line names the device:
+ * "ok N kvm: what".
+ */
 void ksft_pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ksft_skip_all(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
@@ -70,5 +74,67 @@ int ember_module_unload(void);
 bool ember_module_loaded(void);
 /* Whether /dev/kvm (kvm_intel) is there to compare with. */
 bool kvm_available(void);
+
+/* Called by a failing TEST_ASSERT before it reports (e.g. to dump regs). */
+extern void (*test_assert_hook)(void);
+
+/*
+ * Differential testing: the same checks against every device of
+ * EMBER_TEST_DEVICES (colon-separated, default "/dev/kvm:/dev/ember"), the
+ * first one present being the reference.  Each device runs in a child
+ * process, one after the other, so that every fd of one device (and with it
+ * VMX, which kvm_intel and ember cannot share) is gone before the next one
+ * starts.  A child records observations with rec(); the parent then compares
+ * each device's records with the reference's, key by key, except for the
+ * intended differences listed in the README (see intended_difference()).
+ *
+ * TAP: the plan is ndevices * @nsub + (ndevices - 1) comparisons.  A device
+ * that is absent, or calls dev_skip(), skips its remaining subtests; one that
+ * fails an assertion has its remaining subtests reported "not ok".
+ * Returns the exit code: fail if anything failed, skip if no device ran.
+ */
+struct test_dev {
+	const char *path;	/* "/dev/kvm" */
+	const char *name;	/* "kvm" */
+	int idx;
+};
+extern struct test_dev *cur_dev;
+
+int ksft_run_devices(const char *name, int nsub, void (*fn)(struct test_dev *));
+void dev_skip(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+/* Is @dev the KVM reference (kvm_intel, or the host's KVM)? */
+bool dev_is_kvm(const struct test_dev *dev);
+/*
+ * Is @dev KVM with kvm_pvm, the paravirtual KVM of our development
+ * machines?  It differs from kvm_intel in places; tests skip those checks.
+ */
+bool dev_is_pvm(const struct test_dev *dev);
+/* One subtest skipped: "ok N # SKIP dev: why". */
+void ksft_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Records "key = value" for the comparison between devices. */
+void rec(const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Records the outcome of a call returning -1/errno: "0", "5" or "-EINVAL";
+ * returns the value or -errno. */
+long rec_ret(const char *key, long r);
+#define REC(call)	rec_ret(#call, (long)(call))
+/* Asserts that @call fails with @err, and records it. */
+#define EXPECT_ERRNO(call, err)						\
+	do {								\
+		long __r = rec_ret(#call, (long)(call));		\
+		TEST_ASSERT(__r == -(err), "%s: expected -1/%s, got %s", \
+			    #call, strerrorname(err), ret_name(__r));	\
+	} while (0)
+/* Asserts that @call returns @val (>= 0), and records it. */
+#define EXPECT_RET(call, val)						\
+	do {								\
+		long __r = rec_ret(#call, (long)(call));		\
+		TEST_ASSERT(__r == (long)(val), "%s: expected %ld, got %s", \
+			    #call, (long)(val), ret_name(__r));		\
+	} while (0)
+/* "5" or "-EINVAL" (static buffer). */
+const char *ret_name(long r);
 
 #endif /* EMBER_TEST_UTIL_H */
