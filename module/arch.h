@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The seam between ember's arch-neutral core (module/) and its hardware
- * backend (arch/x86/).  The core owns objects, file descriptors and the
- * policy of when virtualization is on; the backend owns the hardware.
- * Nothing else crosses this line.
+ * backend (arch/x86/).  The core owns objects, file descriptors, memory
+ * slots and the policy of when virtualization is on; the backend owns the
+ * hardware.  Nothing else crosses this line.
  */
 #ifndef EMBER_ARCH_H
 #define EMBER_ARCH_H
 
 #include <linux/seq_file.h>
+#include <linux/types.h>
+
+struct ember_vm;
+struct ember_vcpu;
+struct ember_memslot;
 
 /*
  * Check that this CPU can run ember and record its capabilities.  Logs one
@@ -19,12 +24,41 @@ void ember_arch_exit(void);
 
 /*
  * Turn virtualization on (VMXON) or off (VMXOFF) on the calling CPU.
- * Called with preemption disabled, on the CPU concerned.  enable returns
+ * Called with interrupts disabled, on the CPU concerned.  enable returns
  * -EBUSY when another hypervisor already holds the CPU; disable only undoes
  * what enable did on this CPU and is safe to call when it did nothing.
  */
 int ember_arch_cpu_enable(void);
 void ember_arch_cpu_disable(void);
+
+/* System ioctls: KVM_CHECK_EXTENSION and the ones that report the CPU. */
+long ember_arch_check_extension(unsigned long cap);
+long ember_arch_dev_ioctl(unsigned int ioctl, void __user *argp);
+
+/* VMs: the guest-physical address space behind the memory slots. */
+int ember_arch_vm_init(struct ember_vm *vm);
+void ember_arch_vm_destroy(struct ember_vm *vm);
+long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
+			 unsigned long arg);
+/* @slot's range stops being guest memory.  Caller holds vm->mmu_lock. */
+void ember_arch_memslot_remove(struct ember_vm *vm,
+			       struct ember_memslot *slot);
+
+/* vCPUs. */
+int ember_arch_vcpu_create(struct ember_vcpu *vcpu);
+void ember_arch_vcpu_free(struct ember_vcpu *vcpu);
+void *ember_arch_vcpu_pio_page(struct ember_vcpu *vcpu);
+/* Make the vCPU's state current on @cpu / take it off; preemption off. */
+void ember_arch_vcpu_load(struct ember_vcpu *vcpu, int cpu);
+void ember_arch_vcpu_put(struct ember_vcpu *vcpu);
+/*
+ * KVM_RUN, between load and put: returns 0 with vcpu->run->exit_reason
+ * filled in, or -errno (-EINTR with KVM_EXIT_INTR for a signal).
+ */
+int ember_arch_vcpu_run(struct ember_vcpu *vcpu);
+/* Every other vCPU ioctl, between load and put. */
+long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
+			   void __user *argp);
 
 /* debugfs views: the capabilities found, and the state of each CPU. */
 void ember_arch_show_caps(struct seq_file *m);

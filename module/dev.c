@@ -11,18 +11,7 @@
 #include <linux/module.h>
 
 #include "ember.h"
-
-/*
- * KVM_CHECK_EXTENSION: a capability is reported only once ember implements
- * it; until then the answer is 0, exactly as from a KVM without it.
- */
-static long ember_check_extension(unsigned long cap)
-{
-	switch (cap) {
-	default:
-		return 0;
-	}
-}
+#include "arch.h"
 
 static long ember_dev_ioctl(struct file *filp, unsigned int ioctl,
 			    unsigned long arg)
@@ -33,19 +22,23 @@ static long ember_dev_ioctl(struct file *filp, unsigned int ioctl,
 			return -EINVAL;
 		return EMBER_API_VERSION;
 	case KVM_CHECK_EXTENSION:
-		return ember_check_extension(arg);
+		return ember_arch_check_extension(arg);
 	case KVM_CREATE_VM:
 		return ember_vm_create(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return EMBER_VCPU_MMAP_PAGES * PAGE_SIZE;
 	}
 
 	/*
 	 * An ioctl that is not KVM's at all is not for this device (-ENOTTY).
-	 * One of KVM's that ember does not implement gets what KVM answers
-	 * for a system ioctl it does not have: -EINVAL.
+	 * The backend answers the rest, and one of KVM's that ember does not
+	 * implement with what KVM answers for a system ioctl it lacks: -EINVAL.
 	 */
 	if (_IOC_TYPE(ioctl) != KVMIO)
 		return -ENOTTY;
-	return -EINVAL;
+	return ember_arch_dev_ioctl(ioctl, (void __user *)arg);
 }
 
 static const struct file_operations ember_dev_fops = {

@@ -8,19 +8,65 @@
 
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/kvm.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+
+#include "arch_types.h"		/* struct ember_arch_vm, ember_arch_vcpu */
 
 #define EMBER_API_VERSION	12	/* KVM_API_VERSION */
+#define EMBER_MAX_VCPUS		64	/* KVM_CAP_MAX_VCPUS */
+#define EMBER_MAX_VCPU_ID	EMBER_MAX_VCPUS
+#define EMBER_MAX_MEMSLOTS	509	/* KVM_CAP_NR_MEMSLOTS */
+/* The vCPU mmap: struct kvm_run, then the port I/O data page. */
+#define EMBER_PIO_PAGE_OFFSET	1
+#define EMBER_VCPU_MMAP_PAGES	2
+
+/* One KVM_SET_USER_MEMORY_REGION slot; npages == 0 means unused. */
+struct ember_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	u16 id;
+};
 
 /*
- * One virtual machine.  It lives as long as its file descriptor (and, once
- * they exist, the file descriptors of its vCPUs, each of which holds a
- * reference).  While it lives, every online CPU is in VMX operation.
+ * One virtual machine.  It lives until its fd and every vCPU fd are closed
+ * (each vCPU holds a reference).  While it lives, every online CPU is in
+ * VMX operation.
  */
 struct ember_vm {
 	struct kref ref;
 	/* The creator's address space: VM ioctls from another fail, -EIO. */
 	struct mm_struct *mm;
+
+	/* lock protects vcpus[] and nr_vcpus. */
+	struct mutex lock;
+	struct ember_vcpu *vcpus[EMBER_MAX_VCPUS];
+	int nr_vcpus;
+
+	/*
+	 * mmu_lock protects the memory slots and everything derived from
+	 * them (the EPT tables and the pages they pin).
+	 */
+	struct mutex mmu_lock;
+	struct ember_memslot slots[EMBER_MAX_MEMSLOTS];	/* by slot id */
+	u16 active_slots[EMBER_MAX_MEMSLOTS];	/* ids of slots in use */
+	int nr_active_slots;
+
+	struct ember_arch_vm arch;
+};
+
+struct ember_vcpu {
+	struct ember_vm *vm;
+	u32 id;
+	struct kvm_run *run;		/* shared with userspace by mmap */
+	/* mutex: one ioctl at a time, as in KVM. */
+	struct mutex mutex;
+	struct preempt_notifier preempt_notifier;
+	struct ember_arch_vcpu arch;
 };
 
 /* virt.c: reference-counted "VMX on in every online CPU". */
@@ -32,6 +78,20 @@ unsigned int ember_virt_users(void);
 
 /* vm.c */
 int ember_vm_create(unsigned long type);
+void ember_vm_put(struct ember_vm *vm);
+
+/* memslot.c; callers hold vm->mmu_lock. */
+int ember_set_memory_region(struct ember_vm *vm,
+			    const struct kvm_userspace_memory_region *mem);
+struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn);
+int ember_read_guest(struct ember_vm *vm, u64 gpa, void *buf,
+		     unsigned int len);
+int ember_write_guest(struct ember_vm *vm, u64 gpa, const void *buf,
+		      unsigned int len);
+
+/* vcpu.c */
+int ember_vcpu_create(struct ember_vm *vm, unsigned long id);
+void ember_vcpus_free(struct ember_vm *vm);
 
 /* dev.c */
 int ember_dev_init(void);

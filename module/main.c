@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/preempt.h>
 
 #include "ember.h"
 #include "arch.h"
@@ -23,6 +24,7 @@ static int __init ember_init(void)
 		goto out_arch_exit;
 
 	ember_debugfs_init();
+	preempt_notifier_inc();
 
 	/* Last: from here on userspace can reach ember. */
 	r = ember_dev_init();
@@ -33,6 +35,7 @@ static int __init ember_init(void)
 	return 0;
 
 out_debugfs_exit:
+	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
 out_arch_exit:
@@ -43,6 +46,7 @@ out_arch_exit:
 static void __exit ember_exit(void)
 {
 	ember_dev_exit();
+	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
 	ember_arch_exit();

@@ -3,8 +3,8 @@
  * The VM object and its file descriptor.
  *
  * A VM holds VMX on in every CPU (ember_virt_get) for as long as it lives.
- * Its lifetime is a kref: the VM fd holds one reference, and each vCPU fd
- * will hold another, so the VM goes away with the last of them.
+ * Its lifetime is a kref: the VM fd holds one reference and each vCPU fd
+ * another, so the VM goes away with the last of them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,39 +13,66 @@
 #include <linux/kvm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "ember.h"
+#include "arch.h"
 
 static void ember_vm_free(struct kref *ref)
 {
 	struct ember_vm *vm = container_of(ref, struct ember_vm, ref);
 
+	ember_vcpus_free(vm);
+	ember_arch_vm_destroy(vm);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 	ember_virt_put();
+}
+
+void ember_vm_put(struct ember_vm *vm)
+{
+	kref_put(&vm->ref, ember_vm_free);
 }
 
 static int ember_vm_release(struct inode *inode, struct file *filp)
 {
-	struct ember_vm *vm = filp->private_data;
-
-	kref_put(&vm->ref, ember_vm_free);
+	ember_vm_put(filp->private_data);
 	return 0;
+}
+
+static long ember_vm_set_memory_region(struct ember_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region mem;
+	long r;
+
+	if (copy_from_user(&mem, argp, sizeof(mem)))
+		return -EFAULT;
+	mutex_lock(&vm->mmu_lock);
+	r = ember_set_memory_region(vm, &mem);
+	mutex_unlock(&vm->mmu_lock);
+	return r;
 }
 
 static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 			   unsigned long arg)
 {
 	struct ember_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
 
 	/* A VM belongs to the address space that created it, as in KVM. */
 	if (vm->mm != current->mm)
 		return -EIO;
 
 	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return ember_vcpu_create(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return ember_vm_set_memory_region(vm, argp);
+	case KVM_CHECK_EXTENSION:
+		return ember_arch_check_extension(arg);
 	default:
-		/* KVM's answer for a VM ioctl it does not implement. */
-		return -ENOTTY;
+		return ember_arch_vm_ioctl(vm, ioctl, arg);
 	}
 }
 
@@ -66,15 +93,21 @@ int ember_vm_create(unsigned long type)
 	if (type != 0)		/* only KVM_X86_DEFAULT_VM */
 		return -EINVAL;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
 
 	r = ember_virt_get();
 	if (r)
 		goto out_free_vm;
 
-	kref_init(&vm->ref);
+	r = ember_arch_vm_init(vm);
+	if (r)
+		goto out_virt_put;
+
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 
@@ -88,8 +121,10 @@ int ember_vm_create(unsigned long type)
 
 out_drop_mm:
 	mmdrop(vm->mm);
+	ember_arch_vm_destroy(vm);
+out_virt_put:
 	ember_virt_put();
 out_free_vm:
-	kfree(vm);
+	kvfree(vm);
 	return r;
 }

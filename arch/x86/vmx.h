@@ -27,10 +27,37 @@ struct vmx_caps {
 
 extern struct vmx_caps vmx_caps __ro_after_init;
 
+/*
+ * The VM-execution, VM-exit and VM-entry controls every vCPU starts with,
+ * derived from the capability MSRs at load (SDM Vol. 3C, A.3-A.5): what
+ * ember needs, plus what it can use when the CPU has it, plus whatever the
+ * CPU insists on.
+ */
+struct vmx_config {
+	u32 pin, proc, proc2, exit, entry;
+	bool preemption_timer;
+	u8 preemption_timer_shift;	/* timer ticks = TSC >> this */
+};
+
+extern struct vmx_config vmx_config __ro_after_init;
+
 int vmx_caps_init(void);
 bool vmx_cpu_compatible(void);
 
 int vmx_cpus_alloc(void);
 void vmx_cpus_free(void);
+
+struct vmcs;
+struct ember_vcpu;
+/*
+ * Per-CPU bookkeeping of VMCSs (vmx_cpu.c): which vCPUs have their VMCS
+ * active on this CPU (cleared before VMXOFF), and which VMCS is current.
+ * Interrupts off.
+ */
+void vmx_cpu_track_vmcs(struct ember_vcpu *vcpu);
+void vmx_cpu_untrack_vmcs(struct ember_vcpu *vcpu);
+struct vmcs *vmx_cpu_current_vmcs(void);
+void vmx_cpu_vmcs_loaded(struct vmcs *vmcs);
+void vmx_cpu_vmcs_cleared(struct vmcs *vmcs);
 
 #endif /* EMBER_X86_VMX_H */

@@ -21,13 +21,13 @@
 #include "vmx.h"
 
 struct vmx_caps vmx_caps __ro_after_init;
+struct vmx_config vmx_config __ro_after_init;
 
 /* IA32_VMX_BASIC fields, SDM Vol. 3C A.1 "Basic VMX Information". */
 #define VMX_BASIC_REVISION(b)	((u32)(b) & 0x7fffffff)
 #define VMX_BASIC_SIZE(b)	((u32)((b) >> 32) & 0x1fff)
 #define VMX_BASIC_ADDR32	BIT_ULL(48)
 #define VMX_BASIC_MEMTYPE(b)	(((b) >> 50) & 0xf)
-#define VMX_BASIC_TRUE_CTLS	BIT_ULL(55)
 #define VMX_MEMTYPE_WB		6
 
 #define CPUID_1_ECX_VMX		BIT(5)
@@ -135,6 +135,83 @@ static int vmx_check_cpu(void)
 	return 0;
 }
 
+/*
+ * SDM A.3.1: bits 31:0 of a control MSR are the allowed 0-settings (a 1
+ * there means the control must be 1), bits 63:32 the allowed 1-settings.
+ * Returns false if a control in @min cannot be 1.
+ */
+static bool adjust_ctls(u32 min, u32 opt, u32 msr, u32 *out)
+{
+	u64 v;
+
+	if (rdmsrl_safe(msr, &v))
+		return false;
+	*out = ((min | opt) & (u32)(v >> 32)) | (u32)v;
+	return (*out & min) == min;
+}
+
+static int vmx_config_init(void)
+{
+	bool tru = vmx_caps.basic & VMX_BASIC_TRUE_CTLS;
+	struct vmx_config *c = &vmx_config;
+	u32 min, opt;
+
+	min = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	opt = PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (!adjust_ctls(min, opt, tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+			 MSR_IA32_VMX_PINBASED_CTLS, &c->pin))
+		return -EOPNOTSUPP;
+
+	/*
+	 * Port I/O, HLT, MOV DR, MOV CR8 (there is no TPR shadow: the guest
+	 * must not reach the host APIC), MWAIT/MONITOR and RDPMC exit; MSR
+	 * accesses go through a bitmap; CR3 accesses do not exit (EPT).
+	 */
+	min = CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+	      CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MOV_DR_EXITING |
+	      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
+	      CPU_BASED_RDPMC_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+	      CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+	      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	if (!adjust_ctls(min, 0, tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			 MSR_IA32_VMX_PROCBASED_CTLS, &c->proc))
+		return -EOPNOTSUPP;
+	c->proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
+		     CPU_BASED_INVLPG_EXITING);
+
+	min = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
+	      SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	if (!adjust_ctls(min, 0, MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2))
+		return -EOPNOTSUPP;
+
+	min = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+	      VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
+	      VM_EXIT_LOAD_IA32_PAT;
+	opt = VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	if (!adjust_ctls(min, opt, tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+			 MSR_IA32_VMX_EXIT_CTLS, &c->exit))
+		return -EOPNOTSUPP;
+	/* Interrupts stay pending in the host APIC across a VM exit. */
+	c->exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
+
+	min = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
+	if (!adjust_ctls(min, 0, tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+			 MSR_IA32_VMX_ENTRY_CTLS, &c->entry))
+		return -EOPNOTSUPP;
+	c->entry &= ~VM_ENTRY_IA32E_MODE;	/* per vCPU, from EFER.LMA */
+
+	/* The preemption timer is a backstop only if its value is saved. */
+	c->preemption_timer = (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+			      (c->exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	if (!c->preemption_timer) {
+		c->pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		c->exit &= ~VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	}
+	c->preemption_timer_shift = vmx_caps.misc &
+				    VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	return 0;
+}
+
 int vmx_caps_init(void)
 {
 	const char *missing;
@@ -155,7 +232,10 @@ int vmx_caps_init(void)
 		pr_err("this CPU lacks %s, which ember needs\n", missing);
 		return -EOPNOTSUPP;
 	}
-	return 0;
+	r = vmx_config_init();
+	if (r)
+		pr_err("this CPU cannot set the VMX controls ember needs\n");
+	return r;
 }
 
 /*
@@ -202,8 +282,13 @@ void ember_arch_show_caps(struct seq_file *m)
 	seq_printf(m, "unrestricted_guest: %s\n",
 		   yes_no(ctl_allows(c->procbased2,
 				     SECONDARY_EXEC_UNRESTRICTED_GUEST)));
+	seq_printf(m, "preemption_timer: %s\n",
+		   yes_no(vmx_config.preemption_timer));
 	seq_printf(m, "preemption_timer_rate: %u\n",
 		   (u32)(c->misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK));
+	seq_printf(m, "controls: pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x\n",
+		   vmx_config.pin, vmx_config.proc, vmx_config.proc2,
+		   vmx_config.exit, vmx_config.entry);
 	seq_printf(m, "msr_basic: 0x%016llx\n", c->basic);
 	seq_printf(m, "msr_procbased_ctls: 0x%016llx\n", c->procbased);
 	seq_printf(m, "msr_procbased_ctls2: 0x%016llx\n", c->procbased2);

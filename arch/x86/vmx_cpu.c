@@ -24,11 +24,16 @@
 #include <asm/tlbflush.h>
 
 #include "arch.h"
+#include "ember.h"
 #include "vmx.h"
+#include "vmx_vcpu.h"
 
 struct vmx_cpu {
 	struct page *vmxon_region;
 	bool on;		/* in VMX operation because ember put it there */
+	/* vCPUs whose VMCS is active here; changed here, interrupts off. */
+	struct list_head loaded;
+	struct vmcs *current_vmcs;	/* as VMPTRLD left it */
 };
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
@@ -47,14 +52,16 @@ int vmx_cpus_alloc(void)
 			return -ENOMEM;
 		}
 		per_cpu(vmx_cpu, cpu).vmxon_region = page;
+		INIT_LIST_HEAD(&per_cpu(vmx_cpu, cpu).loaded);
 	}
-	return 0;
+	return vmx_vcpu_global_init();
 }
 
 void vmx_cpus_free(void)
 {
 	int cpu;
 
+	vmx_vcpu_global_exit();
 	for_each_possible_cpu(cpu) {
 		struct vmx_cpu *vc = per_cpu_ptr(&vmx_cpu, cpu);
 
@@ -169,16 +176,50 @@ int ember_arch_cpu_enable(void)
 	return 0;
 }
 
-void ember_arch_cpu_disable(void)
+/* Interrupts off, on the CPU where @vcpu's VMCS becomes active. */
+void vmx_cpu_track_vmcs(struct ember_vcpu *vcpu)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 
+	list_add(&vcpu->arch.loaded_link, &vc->loaded);
+}
+
+void vmx_cpu_untrack_vmcs(struct ember_vcpu *vcpu)
+{
+	list_del_init(&vcpu->arch.loaded_link);
+}
+
+struct vmcs *vmx_cpu_current_vmcs(void)
+{
+	return this_cpu_read(vmx_cpu.current_vmcs);
+}
+
+/* VMPTRLD of @vmcs happened here. */
+void vmx_cpu_vmcs_loaded(struct vmcs *vmcs)
+{
+	this_cpu_write(vmx_cpu.current_vmcs, vmcs);
+}
+
+/* VMCLEAR of the current VMCS leaves none current (SDM Vol. 2, VMCLEAR). */
+void vmx_cpu_vmcs_cleared(struct vmcs *vmcs)
+{
+	if (this_cpu_read(vmx_cpu.current_vmcs) == vmcs)
+		this_cpu_write(vmx_cpu.current_vmcs, NULL);
+}
+
+void ember_arch_cpu_disable(void)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	struct ember_vcpu *vcpu, *tmp;
+
 	if (!vc->on)
 		return;
-	/*
-	 * Nothing can be loaded here yet: once vCPUs exist, their VMCSs are
-	 * VMCLEARed before this point so that their state reaches memory.
-	 */
+	/* Their state must reach memory before VMX operation ends here. */
+	list_for_each_entry_safe(vcpu, tmp, &vc->loaded, arch.loaded_link) {
+		list_del_init(&vcpu->arch.loaded_link);
+		vmx_vcpu_forget_cpu(vcpu);
+	}
+	vc->current_vmcs = NULL;
 	if (vmx_vmxoff())
 		pr_err("CPU%d: VMXOFF faulted: the CPU was not in VMX operation\n",
 		       smp_processor_id());

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The backend's part of a VM and of a vCPU.  The core embeds these and
+ * never looks inside.
+ */
+#ifndef EMBER_X86_ARCH_TYPES_H
+#define EMBER_X86_ARCH_TYPES_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+
+#include "vmx_regs.h"
+
+struct vmcs;
+struct kvm_cpuid_entry2;
+
+struct ember_arch_vm {
+	u64 *ept_root;		/* EPT PML4 page; vm->mmu_lock */
+	u64 eptp;
+	/* Pages mapped by EPT, by size (debugfs, tests).  vm->mmu_lock. */
+	unsigned long ept_4k, ept_2m;
+};
+
+/* An exit to userspace that the next KVM_RUN must finish (SDM-free). */
+enum vmx_pending_io {
+	VMX_IO_NONE,
+	VMX_IO_PIO_IN,		/* copy run->io data into RAX */
+	VMX_IO_PIO_STRING,	/* continue a string/rep port instruction */
+	VMX_IO_MMIO_READ,	/* copy run->mmio.data into a register */
+	VMX_IO_MMIO_WRITE,	/* nothing to copy: just skip the instruction */
+};
+
+struct vmx_pending {
+	enum vmx_pending_io kind;
+	u8 size;		/* bytes per element */
+	u8 reg;			/* destination GPR (MMIO read) */
+	bool high8;		/* AH/CH/DH/BH */
+	u8 ext;			/* MMIO read: 0 none, 1 zero-, 2 sign-extend */
+	u8 dst_size;		/* MMIO read: destination width */
+	u32 count;		/* elements in this exit (string PIO) */
+	bool in;		/* string PIO direction */
+	bool rep;
+	u8 addr_size;		/* string PIO: 2, 4 or 8 */
+	u64 la;			/* string PIO: linear address of element 0 */
+	u8 insn_len;		/* MMIO: instruction length */
+};
+
+struct ember_arch_vcpu {
+	unsigned long gprs[VCPU_NR_GPRS];	/* vmenter.S */
+	unsigned long host_rsp;			/* vmenter.S */
+	unsigned long cr2;
+
+	struct vmcs *vmcs;
+	int cpu;		/* CPU where the VMCS is active, or -1 */
+	bool launched;		/* VMRESUME, not VMLAUNCH, next */
+	struct list_head loaded_link;	/* on that CPU's list */
+	u16 vpid;
+
+	/* What the guest believes; the hardware values are derived. */
+	unsigned long cr0, cr4;
+	u64 efer;
+	u64 apic_base;
+	u64 cr8;		/* TPR: no APIC in the kernel yet */
+	u64 misc_enable;
+	u64 tsc_offset;
+	u64 tsc_aux;
+	unsigned long db[4], dr6, dr7;	/* virtual: never loaded */
+
+	/* MSRs outside the VMCS: in hardware while guest_msrs_loaded. */
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	struct {
+		u64 star, lstar, cstar, sfmask, kernel_gs_base;
+		unsigned long fs_base;
+		u16 fs_sel, gs_sel, ds_sel, es_sel;
+		unsigned long cr3, cr4;	/* as last written to the VMCS */
+	} host;
+	bool loaded;		/* between vcpu_load and vcpu_put */
+	bool in_run;		/* inside KVM_RUN */
+	bool guest_msrs_loaded;
+
+	struct fpu_guest fpu;
+	struct kvm_cpuid_entry2 *cpuid;
+	int cpuid_nent;
+
+	int pending_irq;	/* KVM_INTERRUPT vector, or -1 */
+	u32 mp_state;
+	u32 exec_ctls;		/* primary processor-based controls */
+	bool nmi_pending;
+
+	struct vmx_pending io;
+	void *pio_page;
+	unsigned long exit_qual;
+	u32 exit_reason;
+	int last_entry_cpu;
+};
+
+#endif /* EMBER_X86_ARCH_TYPES_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM-exit handlers, one per basic exit reason, in a table.
+ *
+ * Contract: a handler returns 1 to re-enter the guest, 0 to return to
+ * userspace with vcpu->run filled in, or -errno to fail KVM_RUN.  An exit
+ * reason without a handler becomes KVM_EXIT_INTERNAL_ERROR carrying the
+ * reason, never a crash or a WARN.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+
+#include "vmcs.h"
+#include "vmx.h"
+#include "vmx_vcpu.h"
+
+/* VMCALL's answer for an unknown hypercall (KVM's -KVM_ENOSYS). */
+#define HYPERCALL_ENOSYS	(-1000ul)
+
+static int exit_internal_error(struct ember_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = vcpu->arch.exit_reason;
+	run->internal.data[1] = vcpu->arch.last_entry_cpu;
+	return 0;
+}
+
+static unsigned long exit_qual(struct ember_vcpu *vcpu)
+{
+	return vmcs_readl(EXIT_QUALIFICATION);
+}
+
+static int handle_exception_nmi(struct ember_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	if (is_nmi(info))
+		return 1;		/* already given to the host */
+	return exit_internal_error(vcpu);	/* none is intercepted */
+}
+
+static int handle_external_interrupt(struct ember_vcpu *vcpu)
+{
+	return 1;	/* taken by the host when interrupts came back on */
+}
+
+static int handle_triple_fault(struct ember_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_interrupt_window(struct ember_vcpu *vcpu)
+{
+	vmx_set_exec_ctls(vcpu, vcpu->arch.exec_ctls &
+			  ~CPU_BASED_INTR_WINDOW_EXITING);
+	if (vcpu->arch.pending_irq < 0 && vcpu->run->request_interrupt_window) {
+		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}
+
+static int handle_cpuid(struct ember_vcpu *vcpu)
+{
+	vmx_emulate_cpuid(vcpu);
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_hlt(struct ember_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	/* With no APIC in the kernel, userspace does the halting. */
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int handle_vmcall(struct ember_vcpu *vcpu)
+{
+	vcpu->arch.gprs[VCPU_REGS_RAX] = HYPERCALL_ENOSYS;
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_ud(struct ember_vcpu *vcpu)
+{
+	vmx_inject_ud(vcpu);
+	return 1;
+}
+
+/* MWAIT and MONITOR are NOPs, as in KVM by default. */
+static int handle_nop(struct ember_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+/* SDM Vol. 3C Table 28-3: exit qualification for control-register accesses. */
+static int handle_cr_access(struct ember_vcpu *vcpu)
+{
+	unsigned long q = exit_qual(vcpu), val;
+	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	unsigned long *g = vcpu->arch.gprs;
+
+	switch (type) {
+	case 0:					/* MOV to CR */
+		val = reg == VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : g[reg];
+		if (vmx_guest_cs_bytes(vcpu) != 8)
+			val = (u32)val;
+		if (cr == 0) {
+			if (!vmx_cr0_valid(val) ||
+			    ((val & X86_CR0_PG) && (vcpu->arch.efer & EFER_LME) &&
+			     !(vcpu->arch.cr4 & X86_CR4_PAE)))
+				goto gp;
+			vmx_set_cr0(vcpu, val);
+		} else if (cr == 4) {
+			if (!vmx_cr4_valid(vcpu, val) ||
+			    ((vcpu->arch.efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+				goto gp;
+			vmx_set_cr4(vcpu, val);
+		} else if (cr == 8) {
+			if (val > 15)
+				goto gp;
+			vcpu->arch.cr8 = val;
+		} else {
+			return exit_internal_error(vcpu);
+		}
+		vmx_load_pdptrs(vcpu);
+		break;
+	case 1:					/* MOV from CR (only CR8 exits) */
+		if (cr != 8)
+			return exit_internal_error(vcpu);
+		if (reg == VCPU_REGS_RSP)
+			vmcs_writel(GUEST_RSP, vcpu->arch.cr8);
+		else
+			g[reg] = vcpu->arch.cr8;
+		break;
+	case 2:					/* CLTS */
+		vmx_set_cr0(vcpu, vcpu->arch.cr0 & ~X86_CR0_TS);
+		break;
+	case 3:					/* LMSW: PE can be set, not cleared */
+		val = (q >> 16) & 0xf;
+		val |= vcpu->arch.cr0 & X86_CR0_PE;
+		vmx_set_cr0(vcpu, (vcpu->arch.cr0 & ~0xful) | val);
+		break;
+	}
+	vmx_skip_instruction(vcpu);
+	return 1;
+gp:
+	vmx_inject_gp(vcpu, 0);
+	return 1;
+}
+
+/*
+ * MOV DR: the guest's debug registers are kept in software and never
+ * loaded, so the host's breakpoints stay the host's.  Guest breakpoints
+ * do not fire (a documented limitation).
+ */
+static int handle_dr_access(struct ember_vcpu *vcpu)
+{
+	unsigned long q = exit_qual(vcpu);
+	int dr = q & 7, reg = (q >> 8) & 15;
+	bool to_reg = q & 16;
+	unsigned long *g = vcpu->arch.gprs, val;
+
+	if ((vcpu->arch.cr4 & X86_CR4_DE) && (dr == 4 || dr == 5)) {
+		vmx_inject_ud(vcpu);
+		return 1;
+	}
+	if (dr >= 4)
+		dr += 2;	/* DR4/DR5 alias DR6/DR7 without CR4.DE */
+	if (to_reg) {
+		val = dr < 4 ? vcpu->arch.db[dr] :
+		      dr == 6 ? vcpu->arch.dr6 : vcpu->arch.dr7;
+		if (reg == VCPU_REGS_RSP)
+			vmcs_writel(GUEST_RSP, val);
+		else
+			g[reg] = val;
+	} else {
+		val = reg == VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : g[reg];
+		if (dr < 4) {
+			vcpu->arch.db[dr] = val;
+		} else if (val >> 32) {
+			vmx_inject_gp(vcpu, 0);
+			return 1;
+		} else if (dr == 6) {
+			vcpu->arch.dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
+		} else {
+			vcpu->arch.dr7 = (val & DR7_VOLATILE) | DR7_FIXED_1;
+		}
+	}
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_io(struct ember_vcpu *vcpu)
+{
+	return vmx_handle_io(vcpu);
+}
+
+static int handle_msr_read(struct ember_vcpu *vcpu)
+{
+	unsigned long *g = vcpu->arch.gprs;
+	u64 data;
+
+	if (vmx_get_msr(vcpu, (u32)g[VCPU_REGS_RCX], &data, false)) {
+		vmx_inject_gp(vcpu, 0);
+		return 1;
+	}
+	g[VCPU_REGS_RAX] = (u32)data;
+	g[VCPU_REGS_RDX] = data >> 32;
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_msr_write(struct ember_vcpu *vcpu)
+{
+	unsigned long *g = vcpu->arch.gprs;
+	u64 data = (u32)g[VCPU_REGS_RAX] | ((u64)(u32)g[VCPU_REGS_RDX] << 32);
+
+	if (vmx_set_msr(vcpu, (u32)g[VCPU_REGS_RCX], data, false)) {
+		vmx_inject_gp(vcpu, 0);
+		return 1;
+	}
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_ept_violation(struct ember_vcpu *vcpu)
+{
+	return ept_handle_violation(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
+				    exit_qual(vcpu));
+}
+
+static int handle_preemption_timer(struct ember_vcpu *vcpu)
+{
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_preemption_timer_value());
+	return 1;
+}
+
+/* XSETBV: ember gives no XSAVE, so CR4.OSXSAVE is 0 and XSETBV is #UD. */
+static int handle_xsetbv(struct ember_vcpu *vcpu)
+{
+	vmx_inject_ud(vcpu);
+	return 1;
+}
+
+static int (*const exit_handlers[])(struct ember_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= handle_ud,
+	[EXIT_REASON_VMLAUNCH]			= handle_ud,
+	[EXIT_REASON_VMPTRLD]			= handle_ud,
+	[EXIT_REASON_VMPTRST]			= handle_ud,
+	[EXIT_REASON_VMREAD]			= handle_ud,
+	[EXIT_REASON_VMRESUME]			= handle_ud,
+	[EXIT_REASON_VMWRITE]			= handle_ud,
+	[EXIT_REASON_VMOFF]			= handle_ud,
+	[EXIT_REASON_VMON]			= handle_ud,
+	[EXIT_REASON_INVEPT]			= handle_ud,
+	[EXIT_REASON_INVVPID]			= handle_ud,
+	[EXIT_REASON_RDPMC]			= handle_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_msr_read,
+	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_nop,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_nop,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+};
+
+int vmx_handle_exit(struct ember_vcpu *vcpu)
+{
+	u32 reason = vcpu->arch.exit_reason;
+	u16 basic = (u16)reason;
+
+	/* SDM 28.2.1: bit 31 set means the VM entry itself failed. */
+	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+		vcpu->run->fail_entry.cpu = vcpu->arch.last_entry_cpu;
+		vcpu->arch.launched = false;
+		return 0;
+	}
+	if (basic >= ARRAY_SIZE(exit_handlers) || !exit_handlers[basic])
+		return exit_internal_error(vcpu);
+	return exit_handlers[basic](vcpu);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 ioctls of the KVM ABI: capabilities, system ioctls that describe
+ * the CPU, VM ioctls, and the vCPU state ioctls, with KVM's errnos.
+ */
+#include <linux/kvm.h>
+#include <linux/cpumask.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xstate.h>
+
+#include "arch.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "vmx_vcpu.h"
+
+/*
+ * KVM_CHECK_EXTENSION, on /dev/ember and on a VM fd: a capability is
+ * reported only once ember implements it; otherwise 0, exactly as from a
+ * KVM without it.
+ */
+long ember_arch_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+		return 1;
+	case KVM_CAP_XSAVE:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), EMBER_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return EMBER_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return EMBER_MAX_MEMSLOTS;
+	default:
+		return 0;
+	}
+}
+
+long ember_arch_dev_ioctl(unsigned int ioctl, void __user *argp)
+{
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return x86_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return x86_get_msr_index_list(argp);
+	default:
+		return -EINVAL;		/* KVM's answer for a missing one */
+	}
+}
+
+long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
+			 unsigned long arg)
+{
+	long r;
+
+	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* Unrestricted guest needs no real-mode TSS: accepted. */
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		/* Nor an identity map; KVM refuses it once vCPUs exist. */
+		mutex_lock(&vm->lock);
+		r = vm->nr_vcpus ? -EINVAL : 0;
+		mutex_unlock(&vm->lock);
+		return r;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int get_fpu(struct ember_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = &vcpu->arch.fpu.fpstate->regs.fxsave;
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st_space, 128);
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	fpu->mxcsr = fx->mxcsr;
+	return 0;
+}
+
+static int set_fpu(struct ember_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = &vcpu->arch.fpu.fpstate->regs.fxsave;
+
+	memcpy(fx->st_space, fpu->fpr, 128);
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
+	fx->mxcsr = fpu->mxcsr;
+	return 0;
+}
+
+static long vcpu_state_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
+			     void __user *argp, void *buf, size_t size)
+{
+	bool set = _IOC_DIR(ioctl) & _IOC_WRITE;
+	long r;
+
+	if (set && copy_from_user(buf, argp, size))
+		return -EFAULT;
+	switch (ioctl) {
+	case KVM_GET_REGS:
+		r = vmx_get_regs(vcpu, buf);
+		break;
+	case KVM_SET_REGS:
+		r = vmx_set_regs(vcpu, buf);
+		break;
+	case KVM_GET_SREGS:
+		r = vmx_get_sregs(vcpu, buf);
+		break;
+	case KVM_SET_SREGS:
+		r = vmx_set_sregs(vcpu, buf);
+		break;
+	case KVM_GET_FPU:
+		r = get_fpu(vcpu, buf);
+		break;
+	case KVM_SET_FPU:
+		r = set_fpu(vcpu, buf);
+		break;
+	case KVM_GET_XSAVE:
+		fpu_copy_guest_fpstate_to_uabi(&vcpu->arch.fpu, buf, size,
+					       XFEATURE_MASK_FPSSE, 0);
+		r = 0;
+		break;
+	case KVM_SET_XSAVE: {
+		u32 pkru = 0;
+
+		r = fpu_copy_uabi_to_guest_fpstate(&vcpu->arch.fpu, buf,
+						   XFEATURE_MASK_FPSSE, &pkru);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (!r && !set && copy_to_user(argp, buf, size))
+		r = -EFAULT;
+	return r;
+}
+
+long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
+			   void __user *argp)
+{
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_fpu fpu;
+	} small;
+	struct kvm_interrupt irq;
+	struct kvm_mp_state mp;
+	struct kvm_xsave *xsave;
+	long r;
+
+	switch (ioctl) {
+	case KVM_GET_REGS:
+	case KVM_SET_REGS:
+		return vcpu_state_ioctl(vcpu, ioctl, argp, &small,
+					sizeof(struct kvm_regs));
+	case KVM_GET_SREGS:
+	case KVM_SET_SREGS:
+		return vcpu_state_ioctl(vcpu, ioctl, argp, &small,
+					sizeof(struct kvm_sregs));
+	case KVM_GET_FPU:
+	case KVM_SET_FPU:
+		return vcpu_state_ioctl(vcpu, ioctl, argp, &small,
+					sizeof(struct kvm_fpu));
+	case KVM_GET_XSAVE:
+	case KVM_SET_XSAVE:
+		xsave = kzalloc(sizeof(*xsave), GFP_KERNEL_ACCOUNT);
+		if (!xsave)
+			return -ENOMEM;
+		r = vcpu_state_ioctl(vcpu, ioctl, argp, xsave, sizeof(*xsave));
+		kfree(xsave);
+		return r;
+	case KVM_GET_MSRS:
+		return vmx_msrs_ioctl(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return vmx_msrs_ioctl(vcpu, argp, true);
+	case KVM_SET_CPUID2:
+		return vmx_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return vmx_get_cpuid2(vcpu, argp);
+	case KVM_INTERRUPT:
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		if (irq.irq >= KVM_NR_INTERRUPTS)
+			return -EINVAL;
+		if (vcpu->arch.pending_irq >= 0)
+			return -EEXIST;
+		vcpu->arch.pending_irq = irq.irq;
+		return 0;
+	case KVM_GET_MP_STATE:
+		mp.mp_state = vcpu->arch.mp_state;
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	case KVM_SET_MP_STATE:
+		if (copy_from_user(&mp, argp, sizeof(mp)))
+			return -EFAULT;
+		/* Without an APIC in the kernel only RUNNABLE is valid. */
+		if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+			return -EINVAL;
+		vcpu->arch.mp_state = mp.mp_state;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory slots (KVM_SET_USER_MEMORY_REGION), with KVM's rules and
+ * errnos: create, move, change flags, delete.  Guest memory is the
+ * process's own memory; the backend maps it into the guest on demand.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "ember.h"
+#include "arch.h"
+
+#define EMBER_MEM_FLAGS		KVM_MEM_READONLY
+/* Same bound as KVM: the page count must fit in 31 bits. */
+#define EMBER_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
+struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn)
+{
+	int i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < vm->nr_active_slots; i++) {
+		struct ember_memslot *s = &vm->slots[vm->active_slots[i]];
+
+		if (gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+static bool memslot_overlaps(struct ember_vm *vm, u16 id, u64 base,
+			     u64 npages)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_active_slots; i++) {
+		struct ember_memslot *s = &vm->slots[vm->active_slots[i]];
+
+		if (s->id != id && base < s->base_gfn + s->npages &&
+		    s->base_gfn < base + npages)
+			return true;
+	}
+	return false;
+}
+
+static void memslot_deactivate(struct ember_vm *vm, u16 id)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_active_slots; i++) {
+		if (vm->active_slots[i] == id) {
+			vm->active_slots[i] =
+				vm->active_slots[--vm->nr_active_slots];
+			return;
+		}
+	}
+}
+
+int ember_set_memory_region(struct ember_vm *vm,
+			    const struct kvm_userspace_memory_region *mem)
+{
+	struct ember_memslot *slot;
+	u64 base_gfn, npages;
+	u16 id = (u16)mem->slot;
+
+	lockdep_assert_held(&vm->mmu_lock);
+
+	if (mem->flags & ~EMBER_MEM_FLAGS)
+		return -EINVAL;
+	if ((mem->memory_size | mem->guest_phys_addr) & ~PAGE_MASK)
+		return -EINVAL;
+	if ((mem->userspace_addr & ~PAGE_MASK) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	/* Address space 0 only: ember has no SMM address space. */
+	if ((mem->slot >> 16) || id >= EMBER_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > EMBER_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+
+	slot = &vm->slots[id];
+	base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	npages = mem->memory_size >> PAGE_SHIFT;
+
+	if (!npages) {				/* delete */
+		if (!slot->npages)
+			return -EINVAL;
+		ember_arch_memslot_remove(vm, slot);
+		memslot_deactivate(vm, id);
+		memset(slot, 0, sizeof(*slot));
+		return 0;
+	}
+
+	if (slot->npages) {			/* modify */
+		if (mem->userspace_addr != slot->userspace_addr ||
+		    npages != slot->npages ||
+		    ((mem->flags ^ slot->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn == slot->base_gfn) {
+			slot->flags = mem->flags;	/* nothing mapped changes */
+			return 0;
+		}
+	}
+
+	if (memslot_overlaps(vm, id, base_gfn, npages))
+		return -EEXIST;
+
+	if (slot->npages) {			/* move: unmap the old range */
+		ember_arch_memslot_remove(vm, slot);
+	} else {
+		vm->active_slots[vm->nr_active_slots++] = id;
+	}
+	slot->id = id;
+	slot->base_gfn = base_gfn;
+	slot->npages = npages;
+	slot->userspace_addr = mem->userspace_addr;
+	slot->flags = mem->flags;
+	return 0;
+}
+
+/*
+ * Copy to or from guest-physical memory, page by page through the slots.
+ * Returns 0, or -EFAULT where no slot (or no writable slot) backs @gpa.
+ * The caller holds vm->mmu_lock and runs in the VM's address space.
+ */
+static int guest_copy(struct ember_vm *vm, u64 gpa, void *buf,
+		      unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int off = offset_in_page(gpa);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		struct ember_memslot *s = ember_memslot_find(vm,
+							     gpa >> PAGE_SHIFT);
+		void __user *hva;
+
+		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
+			return -EFAULT;
+		hva = (void __user *)(s->userspace_addr +
+			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE + off);
+		if (write ? copy_to_user(hva, buf, n) : copy_from_user(buf, hva, n))
+			return -EFAULT;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int ember_read_guest(struct ember_vm *vm, u64 gpa, void *buf,
+		     unsigned int len)
+{
+	return guest_copy(vm, gpa, buf, len, false);
+}
+
+int ember_write_guest(struct ember_vm *vm, u64 gpa, const void *buf,
+		      unsigned int len)
+{
+	return guest_copy(vm, gpa, (void *)buf, len, true);
+}
