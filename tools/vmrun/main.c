@@ -196,12 +196,13 @@ int main(int argc, char **argv)
 	if (o.probe)
 		return probe(o.device);
 
-	vm_open(&vm, o.device);
-	vm_set_memory(&vm, o.mem);
+	vm_alloc_memory(&vm, o.mem);
 	image_load(&vm, o.image, &o.load);
 	if (o.cpus > 1 && !vm.boot.smp)
 		usage_error("--cpus %d: a Linux bzImage boots on one vCPU; --cpus is for flat and ELF images",
 			    o.cpus);
+	vm_open(&vm, o.device);
+	vm_map_memory(&vm);
 
 	ev_init(&vm);
 	pic_init(&vm);

@@ -124,6 +124,8 @@ static void handle_io(struct vcpu *vcpu)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
+	if (getenv("VMRUN_DEBUG") && run->io.port == 0x501)
+		dump_registers(vcpu);
 	vm_lock(vcpu->vm);
 	for (uint32_t i = 0; i < run->io.count; i++)
 		bus_access(&vcpu->vm->pio, run->io.port,

@@ -63,21 +63,25 @@ void vm_open(struct vm *vm, const char *device)
 		die("eventfd: %s", strerror(errno));
 }
 
-void vm_set_memory(struct vm *vm, uint64_t size)
+void vm_alloc_memory(struct vm *vm, uint64_t size)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = size,
-	};
-
 	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED)
 		die("cannot map %llu MiB of guest memory: %s",
 		    (unsigned long long)size >> 20, strerror(errno));
 	vm->mem_size = size;
-	region.userspace_addr = (uintptr_t)vm->mem;
+}
+
+void vm_map_memory(struct vm *vm)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("%s: KVM_SET_USER_MEMORY_REGION: %s", vm->device,
 		    strerror(errno));

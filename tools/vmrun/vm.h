@@ -75,7 +75,10 @@ struct vm {
 
 /* vm.c */
 void vm_open(struct vm *vm, const char *device);
-void vm_set_memory(struct vm *vm, uint64_t size);
+/* Guest RAM is allocated (and the image loaded into it) before the device
+ * is opened, so that a bad image fails the same way on every device. */
+void vm_alloc_memory(struct vm *vm, uint64_t size);
+void vm_map_memory(struct vm *vm);
 /* Guest RAM at [gpa, gpa + len), or NULL if it is not all RAM. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Ask the VM to stop with this exit status; the first call wins. */

@@ -51,16 +51,21 @@
 #define UART_MSR_CTS	0x10
 #define UART_MSR_DELTA	0x0f
 
-/* Larger than the chip's 16-byte FIFO so that a pasted line is not lost;
- * stdin is not read while it is full. */
+/* Bytes from stdin wait "on the wire" in a buffer larger than the chip's
+ * 16-byte FIFO, so that a pasted line is not lost; stdin is not read while
+ * it is full.  They enter the FIFO as the guest makes room, and not in
+ * loopback mode, where the receiver is cut off from the wire. */
 #define RX_BUF		4096
+#define FIFO		16
 
 struct uart {
 	struct vm *vm;
 	struct ev_handler *stdin_ev;
 	bool stdin_open;
-	uint8_t rx[RX_BUF];
+	uint8_t rx[RX_BUF];		/* the wire */
 	unsigned int rx_head, rx_count;
+	uint8_t fifo[FIFO];		/* the receive FIFO */
+	unsigned int fifo_head, fifo_count;
 	uint8_t ier, iir, fcr, lcr, mcr, lsr, msr, scr;
 	uint8_t dll, dlm;
 	bool thr_ipending;	/* THRE interrupt pending (cleared by IIR read) */
@@ -84,37 +89,57 @@ static void update_irq(struct uart *u)
 				 !(u->mcr & UART_MCR_LOOP));
 }
 
-static void rx_push(struct uart *u, uint8_t c)
+static void fifo_push(struct uart *u, uint8_t c)
 {
-	if (u->rx_count == RX_BUF) {
+	if (u->fifo_count == FIFO) {
 		u->lsr |= UART_LSR_OE;
 		return;
 	}
-	u->rx[(u->rx_head + u->rx_count++) % RX_BUF] = c;
+	u->fifo[(u->fifo_head + u->fifo_count++) % FIFO] = c;
 	u->lsr |= UART_LSR_DR;
+}
+
+/* Move bytes from the wire into the FIFO. */
+static void receive(struct uart *u)
+{
+	bool was_full = u->rx_count == RX_BUF;
+
+	while (!(u->mcr & UART_MCR_LOOP) && u->rx_count &&
+	       u->fifo_count < FIFO) {
+		fifo_push(u, u->rx[u->rx_head]);
+		u->rx_head = (u->rx_head + 1) % RX_BUF;
+		u->rx_count--;
+	}
+	/* Room on the wire again: read stdin once more. */
+	if (was_full && u->rx_count < RX_BUF && u->stdin_open)
+		ev_enable(u->vm, u->stdin_ev, true);
+}
+
+static void wire_push(struct uart *u, uint8_t c)
+{
+	if (u->rx_count < RX_BUF)
+		u->rx[(u->rx_head + u->rx_count++) % RX_BUF] = c;
 }
 
 static uint8_t rx_pop(struct uart *u)
 {
 	uint8_t c = 0;
 
-	if (u->rx_count) {
-		c = u->rx[u->rx_head];
-		u->rx_head = (u->rx_head + 1) % RX_BUF;
-		u->rx_count--;
+	if (u->fifo_count) {
+		c = u->fifo[u->fifo_head];
+		u->fifo_head = (u->fifo_head + 1) % FIFO;
+		u->fifo_count--;
 	}
-	if (!u->rx_count)
+	if (!u->fifo_count)
 		u->lsr &= ~UART_LSR_DR;
-	/* Room again: read stdin once more. */
-	if (u->stdin_open && u->rx_count == RX_BUF / 2)
-		ev_enable(u->vm, u->stdin_ev, true);
+	receive(u);
 	return c;
 }
 
 static void transmit(struct uart *u, uint8_t c)
 {
 	if (u->mcr & UART_MCR_LOOP) {
-		rx_push(u, c);
+		fifo_push(u, c);
 	} else {
 		ssize_t n;
 
@@ -163,8 +188,9 @@ static void uart_write(struct uart *u, unsigned int reg, uint8_t val)
 		break;
 	case 2:
 		if (val & UART_FCR_RFR) {
-			u->rx_count = 0;
+			u->fifo_count = 0;
 			u->lsr &= ~UART_LSR_DR;
+			receive(u);
 		}
 		u->fcr = val & 0xc9;
 		break;
@@ -173,6 +199,7 @@ static void uart_write(struct uart *u, unsigned int reg, uint8_t val)
 		return;
 	case 4:
 		u->mcr = val & 0x1f;
+		receive(u);
 		break;
 	case 7:
 		u->scr = val;
@@ -250,9 +277,10 @@ static void on_stdin(void *opaque, int fd)
 		ev_enable(u->vm, u->stdin_ev, false);
 	}
 	for (ssize_t i = 0; i < n; i++)
-		rx_push(u, buf[i]);
+		wire_push(u, buf[i]);
 	if (u->rx_count == RX_BUF)
 		ev_enable(u->vm, u->stdin_ev, false);
+	receive(u);
 	update_irq(u);
 	vm_unlock(u->vm);
 }
@@ -277,7 +305,8 @@ void uart_init(struct vm *vm)
 		uint8_t c;
 
 		while (u->rx_count < RX_BUF && read(STDIN_FILENO, &c, 1) == 1)
-			rx_push(u, c);
+			wire_push(u, c);
+		receive(u);
 	}
 	bus_register(&vm->pio, COM1_BASE, 8, "COM1 16550A", uart_io, u);
 }

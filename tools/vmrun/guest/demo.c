@@ -5,7 +5,6 @@
  * Mandelbrot set in text (integer arithmetic: no FPU state needed), then
  * leaves through vmrun's debug-exit port with status 0.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 
 #include "guest.h"
@@ -22,69 +21,6 @@ static void lock(void)
 static void unlock(void)
 {
 	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
-}
-
-static void put_uint(uint64_t v, unsigned int base, int width, char pad)
-{
-	char buf[24];
-	int n = 0;
-
-	do {
-		buf[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (width-- > n)
-		serial_putc(pad);
-	while (n)
-		serial_putc(buf[--n]);
-}
-
-/* printf with %s %c %d %u %x and a width, enough for the demo. */
-static void print(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		int width = 0;
-		char pad = ' ';
-
-		if (*fmt != '%') {
-			if (*fmt == '\n')
-				serial_putc('\r');
-			serial_putc(*fmt);
-			continue;
-		}
-		if (*++fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + *fmt++ - '0';
-		switch (*fmt) {
-		case 's':
-			serial_puts(va_arg(ap, const char *));
-			break;
-		case 'c':
-			serial_putc(va_arg(ap, int));
-			break;
-		case 'd': {
-			int v = va_arg(ap, int);
-
-			if (v < 0) {
-				serial_putc('-');
-				v = -v;
-			}
-			put_uint(v, 10, width, pad);
-			break;
-		}
-		case 'u':
-			put_uint(va_arg(ap, unsigned int), 10, width, pad);
-			break;
-		case 'x':
-			put_uint(va_arg(ap, unsigned int), 16, width, pad);
-			break;
-		}
-	}
-	va_end(ap);
 }
 
 static void show_cpuid(void)

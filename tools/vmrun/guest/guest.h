@@ -49,6 +49,9 @@ static inline void serial_puts(const char *s)
 	}
 }
 
+/* print.c: printf with %s %c %d %u %x (and a width, 0 padding), to COM1. */
+void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static inline __attribute__((noreturn)) void debug_exit(uint8_t status)
 {
 	outb(DEBUG_EXIT, status);

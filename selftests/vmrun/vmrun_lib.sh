@@ -1,0 +1,96 @@
+# Shared by vmrun's selftests (busybox sh).  Sourced by each test, whose cwd
+# is the selftests directory.
+#
+#   VMRUN_DIR    where vmrun and the Linux guest are (default /ember/vmrun)
+#   VMRUN_DEVICES  devices to test (default: /dev/kvm and /dev/ember, those
+#                present)
+#
+# A test calls `run DEVICE WANT_STATUS [vmrun args...]`, then checks the
+# output ($out, stdout and stderr together) with `expect`/`expect_not`, and
+# ends with `finish`: exit 0 if every check passed, 1 if one failed, 4 (skip)
+# if no device was there.
+
+VMRUN_DIR=${VMRUN_DIR:-/ember/vmrun}
+VMRUN=$VMRUN_DIR/vmrun
+GUESTS=$(cd "$(dirname "$0")" && pwd)/vmrun-guests
+RUN_TIMEOUT=${RUN_TIMEOUT:-120}
+failed=0
+passed=0
+devices=
+
+for d in ${VMRUN_DEVICES:-/dev/kvm /dev/ember}; do
+	[ -e "$d" ] && devices="$devices $d"
+done
+
+if [ ! -x "$VMRUN" ]; then
+	echo "no vmrun at $VMRUN (set VMRUN_DIR)"
+	exit 4
+fi
+
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# run DEVICE WANT_STATUS ARGS...: runs vmrun with stdin from $stdin (default
+# /dev/null); sets $out, $err (stderr alone) and $rc.
+run() {
+	dev=$1 want=$2
+	shift 2
+	what="vmrun --device $dev $*"
+	timeout "$RUN_TIMEOUT" "$VMRUN" --device "$dev" "$@" \
+		<"${stdin:-/dev/null}" >/tmp/vmrun.out 2>/tmp/vmrun.err
+	rc=$?
+	err=$(cat /tmp/vmrun.err)
+	out=$(cat /tmp/vmrun.out /tmp/vmrun.err)
+	if [ "$rc" = "$want" ]; then
+		ok "$what: exit status $rc"
+	else
+		not_ok "$what: exit status $rc, want $want"
+		echo "$out" | tail -20 | sed 's/^/    | /'
+	fi
+}
+
+# expect PATTERN: the last run's output has a line matching (grep -E).
+expect() {
+	if echo "$out" | grep -qE -- "$1"; then
+		ok "output has '$1'"
+	else
+		not_ok "output lacks '$1'"
+		echo "$out" | tail -20 | sed 's/^/    | /'
+	fi
+}
+
+expect_not() {
+	if echo "$out" | grep -qE -- "$1"; then
+		not_ok "output has '$1'"
+	else
+		ok "output lacks '$1'"
+	fi
+}
+
+# expect_count N PATTERN: exactly N lines match.
+expect_count() {
+	n=$(echo "$out" | grep -cE -- "$2")
+	if [ "$n" = "$1" ]; then
+		ok "$n line(s) with '$2'"
+	else
+		not_ok "$n line(s) with '$2', want $1"
+	fi
+}
+
+# one_line_error PATTERN: stderr is exactly one line, matching.
+one_line_error() {
+	n=$(echo "$err" | grep -c .)
+	if [ "$n" = 1 ] && echo "$err" | grep -qE -- "$1"; then
+		ok "one line on stderr: $err"
+	else
+		not_ok "stderr should be one line matching '$1', is:"
+		echo "$err" | sed 's/^/    | /'
+	fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ -z "$devices" ] && [ "${1:-}" != nodevice ] && { echo "no device (/dev/kvm, /dev/ember)"; exit 4; }
+	[ "$failed" = 0 ]
+	exit $?
+}
