@@ -185,13 +185,15 @@ static void test_create_vcpu(struct test_dev *dev)
 
 	EXPECT_RET(__vm_create_vcpu(vm, -1), -EINVAL);
 	EXPECT_RET(__vm_create_vcpu(vm, 0x7fffffff), -EINVAL);
-	EXPECT_RET(__vm_create_vcpu(vm, 1l << 32), -EINVAL);
 	REC(__vm_create_vcpu(vm, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
 					KVM_CAP_MAX_VCPU_ID)));
 	a = __vm_create_vcpu(vm, 0);
 	TEST_ASSERT(a >= 0, "vCPU 0: %s", ret_name(a));
 	TEST_ASSERT(fcntl(a, F_GETFD) & FD_CLOEXEC, "vCPU fd not O_CLOEXEC");
 	EXPECT_RET(__vm_create_vcpu(vm, 0), -EEXIST);
+	/* Linux 6.1 truncates the id to 32 bits (vCPU 0: EEXIST); later
+	 * kernels say EINVAL. */
+	REC(__vm_create_vcpu(vm, 1l << 32));
 	/* Ids need not be dense. */
 	b = __vm_create_vcpu(vm, 3);
 	TEST_ASSERT(b >= 0, "vCPU 3: %s", ret_name(b));

@@ -108,6 +108,8 @@ void ksft_pass(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+	if (dev_res)
+		dev_res->done = *ksft_count - dev_first_sub;
 }
 
 void ksft_skip_all(const char *fmt, ...)
@@ -305,6 +307,8 @@ void ksft_skip(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+	if (dev_res)
+		dev_res->done = *ksft_count - dev_first_sub;
 }
 
 const char *ret_name(long r)

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ways out of KVM_RUN other than the guest asking: a triple fault
+ * (KVM_EXIT_SHUTDOWN), a VM entry that fails on a guest state KVM_SET_SREGS
+ * accepted (KVM_EXIT_FAIL_ENTRY), a signal to the vCPU thread while the guest
+ * spins (-EINTR, KVM_EXIT_INTR), kvm_run.immediate_exit, and a guest that
+ * spins forever on the same CPU as another host thread, which must still
+ * get to run.  Spinning guests run with IF=1 (see TESTVM.md on Bochs).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+
+static volatile uint64_t spin_stop, spin_count;
+
+static void guest_spin(void)
+{
+	sti();
+	while (!spin_stop)
+		spin_count++;
+}
+
+extern const char ud2_code[];
+__asm__(".pushsection .text\n"
+	"ud2_code: ud2\n"
+	".popsection\n");
+
+static void test_triple_fault(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, &v);
+	struct kvm_sregs s;
+
+	vcpu_setup_long_mode(v, (uintptr_t)ud2_code);
+	vcpu_sregs_get(v, &s);
+	s.idt.limit = 0;	/* #UD -> #GP -> #DF -> shutdown */
+	vcpu_sregs_set(v, &s);
+	vcpu_run(v);
+	rec_exit("triple fault", v);
+	vcpu_assert_exit(v, KVM_EXIT_SHUTDOWN);
+	vm_free(vm);
+	ksft_pass("a triple fault is KVM_EXIT_SHUTDOWN");
+}
+
+static void guest_nothing(void)
+{
+}
+
+static void test_fail_entry(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_nothing, &v);
+	struct kvm_sregs s;
+	long r;
+
+	/*
+	 * SDM 27.3.1.2: in IA-32e mode TR must be a busy 64-bit TSS (type
+	 * 11); an available one (type 9) fails VM entry.  KVM does not check
+	 * it at KVM_SET_SREGS.
+	 */
+	vcpu_sregs_get(v, &s);
+	s.tr.type = 9;
+	r = rec_ret("SET_SREGS with an available TSS", ioctl(v->fd,
+							    KVM_SET_SREGS, &s));
+	if (r) {
+		printf("# %s: KVM_SET_SREGS refused it: %s\n", dev->name,
+		       ret_name(r));
+		vm_free(vm);
+		ksft_pass("an invalid TR type is refused at KVM_SET_SREGS");
+		return;
+	}
+	r = __vcpu_run(v);
+	rec("KVM_RUN", "%s", ret_name(r));
+	rec_exit("invalid TR type", v);
+	printf("# %s: KVM_RUN %s, exit %s, hardware_entry_failure_reason "
+	       "0x%llx\n", dev->name, ret_name(r),
+	       exit_reason_name(v->run->exit_reason),
+	       v->run->fail_entry.hardware_entry_failure_reason);
+	if (dev_is_pvm(dev)) {
+		/* Not VMX: no such check. */
+		vm_free(vm);
+		ksft_skip("kvm_pvm has no VM-entry checks to fail");
+		return;
+	}
+	TEST_ASSERT(!r, "KVM_RUN %s", ret_name(r));
+	vcpu_assert_exit(v, KVM_EXIT_FAIL_ENTRY);
+	/* Basic exit reason 33: VM-entry failure, invalid guest state. */
+	rec("hardware_entry_failure_reason", "0x%llx",
+	    v->run->fail_entry.hardware_entry_failure_reason);
+	TEST_ASSERT((v->run->fail_entry.hardware_entry_failure_reason &
+		     0xffff) == 33, "reason 0x%llx",
+		    v->run->fail_entry.hardware_entry_failure_reason);
+	vm_free(vm);
+	ksft_pass("an invalid TR type is KVM_EXIT_FAIL_ENTRY (reason 33)");
+}
+
+static volatile sig_atomic_t signals;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	signals++;
+}
+
+static void arm_timer(long ms)
+{
+	struct itimerval it = { .it_value = { ms / 1000, ms % 1000 * 1000 } };
+
+	TEST_ASSERT(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+}
+
+static void catch_alarm(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: KVM_RUN ends */
+	TEST_ASSERT(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+}
+
+static void test_signal(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_spin, &v);
+	uint64_t count1, count2;
+	int r, i;
+
+	catch_alarm();
+	for (i = 0; i < 2; i++) {
+		arm_timer(100);
+		r = __vcpu_run(v);
+		rec("KVM_RUN with a signal", "%s exit %s", ret_name(r),
+		    exit_reason_name(v->run->exit_reason));
+		TEST_ASSERT(r == -EINTR, "KVM_RUN: %s (exit %s)", ret_name(r),
+			    exit_reason_name(v->run->exit_reason));
+		vcpu_assert_exit(v, KVM_EXIT_INTR);
+		TEST_ASSERT(signals == i + 1, "%d signals", (int)signals);
+	}
+	count1 = GUEST_VAR(vm, spin_count);
+	TEST_ASSERT(count1 > 0, "the guest did not spin");
+	/* It goes on where it was. */
+	arm_timer(50);
+	TEST_ASSERT(__vcpu_run(v) == -EINTR, "third run");
+	count2 = GUEST_VAR(vm, spin_count);
+	TEST_ASSERT(count2 > count1, "no progress: %lu, %lu",
+		    (unsigned long)count1, (unsigned long)count2);
+	GUEST_VAR(vm, spin_stop) = 1;
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("a signal ends KVM_RUN of a spinning guest: EINTR, "
+		  "KVM_EXIT_INTR");
+}
+
+static void test_immediate_exit(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_spin, &v);
+	struct kvm_regs r0, r1;
+	int r;
+
+	vcpu_regs_get(v, &r0);
+	v->run->immediate_exit = 1;
+	r = __vcpu_run(v);
+	rec("immediate_exit", "%s exit %s", ret_name(r),
+	    exit_reason_name(v->run->exit_reason));
+	/* exit_reason: KVM leaves whatever was there (here: none yet). */
+	TEST_ASSERT(r == -EINTR, "KVM_RUN: %s", ret_name(r));
+	vcpu_regs_get(v, &r1);
+	TEST_ASSERT(r1.rip == r0.rip && !GUEST_VAR(vm, spin_count),
+		    "the guest ran: rip 0x%llx -> 0x%llx", r0.rip, r1.rip);
+	/* Twice: it stays set until userspace clears it. */
+	TEST_ASSERT(__vcpu_run(v) == -EINTR, "second immediate exit");
+	v->run->immediate_exit = 0;
+	GUEST_VAR(vm, spin_stop) = 1;
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("immediate_exit = 1: KVM_RUN is EINTR without entering");
+}
+
+static volatile bool other_stop;
+static volatile uint64_t other_count;
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
+		    "sched_setaffinity: %s", strerror(errno));
+}
+
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	pin_to(0);
+	while (!other_stop)
+		other_count++;
+	return NULL;
+}
+
+static void test_no_stall(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_spin, &v);
+	pthread_t t;
+	uint64_t before;
+	int r;
+
+	/* The vCPU thread and a busy host thread share CPU 0. */
+	pin_to(0);
+	catch_alarm();
+	TEST_ASSERT(!pthread_create(&t, NULL, other_thread, NULL),
+		    "pthread_create");
+	usleep(10000);
+	before = other_count;
+	arm_timer(400);
+	r = __vcpu_run(v);
+	TEST_ASSERT(r == -EINTR, "KVM_RUN %s", ret_name(r));
+	printf("# %s: the other thread counted %lu while the guest spun %lu\n",
+	       dev->name, (unsigned long)(other_count - before),
+	       (unsigned long)GUEST_VAR(vm, spin_count));
+	TEST_ASSERT(other_count - before > 1000,
+		    "the host thread sharing the CPU made no progress");
+	TEST_ASSERT(GUEST_VAR(vm, spin_count) > 1000, "the guest did not run");
+	other_stop = true;
+	pthread_join(t, NULL);
+	GUEST_VAR(vm, spin_stop) = 1;
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("a guest spinning forever leaves a host thread on its CPU "
+		  "time to run");
+}
+
+static void run(struct test_dev *dev)
+{
+	test_triple_fault(dev);
+	test_fail_entry(dev);
+	test_signal(dev);
+	test_immediate_exit(dev);
+	test_no_stall(dev);
+}
+
+int main(void)
+{
+	return ksft_run_devices("exits", 5, run);
+}

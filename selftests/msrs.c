@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSRs: KVM_SET_MSRS / KVM_GET_MSRS of the MSRs a 64-bit OS uses (EFER, the
+ * SYSCALL ones, FS/GS/KERNEL_GS base, SYSENTER, PAT, TSC, MISC_ENABLE,
+ * TSC_AUX), the count they return when an MSR in the list is refused, what
+ * the guest reads with RDMSR after the host set them and what the host reads
+ * after the guest's WRMSR, and #GP in the guest for an MSR nobody knows.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_util.h"
+
+#define MSR_UNKNOWN	0x2ff00001	/* no CPU has it */
+
+static const struct {
+	uint32_t index;
+	const char *name;
+	uint64_t host_val;	/* set by KVM_SET_MSRS */
+	uint64_t guest_val;	/* set by the guest's WRMSR */
+} msrs[] = {
+	{ MSR_STAR, "STAR", 0x0023001000000000ul, 0x001b000800000000ul },
+	{ MSR_LSTAR, "LSTAR", 0xffffffff81000000ul, 0xffffffff81001000ul },
+	{ MSR_CSTAR, "CSTAR", 0xffffffff81000100ul, 0xffffffff81001100ul },
+	{ MSR_SYSCALL_MASK, "SFMASK", 0x47700, 0x700 },
+	{ MSR_KERNEL_GS_BASE, "KERNEL_GS_BASE", 0xffff888000001000ul,
+	  0x00007f0000003000ul },
+	{ MSR_FS_BASE, "FS_BASE", 0x00007f0000001000ul, 0x00007f0000005000ul },
+	{ MSR_GS_BASE, "GS_BASE", 0xffff888000002000ul, 0xffff888000006000ul },
+	{ MSR_IA32_SYSENTER_CS, "SYSENTER_CS", 0x10, 0x08 },
+	{ MSR_IA32_SYSENTER_ESP, "SYSENTER_ESP", 0xffffc90000000000ul,
+	  0xffffc90000001000ul },
+	{ MSR_IA32_SYSENTER_EIP, "SYSENTER_EIP", 0xffffffff81000200ul,
+	  0xffffffff81000300ul },
+	{ MSR_IA32_CR_PAT, "PAT", 0x0007010600070106ul, 0x0007040600070406ul },
+	{ MSR_TSC_AUX, "TSC_AUX", 0x12345, 0x54321 },
+	{ MSR_EFER, "EFER", EFER_LME | EFER_LMA | EFER_SCE,
+	  EFER_LME | EFER_LMA },
+};
+#define NR_MSRS	(sizeof(msrs) / sizeof(msrs[0]))
+
+static uint64_t guest_gp_count, guest_gp_rip;
+
+static void gp_handler(struct ex_regs *r)
+{
+	guest_gp_count++;
+	guest_gp_rip = r->rip;
+	r->rip += 2;		/* rdmsr and wrmsr are 2 bytes */
+}
+
+static void guest_code(void)
+{
+	unsigned int i;
+	uint64_t tsc1, tsc2;
+
+	/* The values the host set. */
+	for (i = 0; i < NR_MSRS; i++)
+		GUEST_SYNC2(msrs[i].index, rdmsr(msrs[i].index));
+	/* The TSC the host set, going forward. */
+	tsc1 = rdmsr(MSR_IA32_TSC);
+	tsc2 = rdmsr(MSR_IA32_TSC);
+	GUEST_ASSERT(tsc2 >= tsc1);
+	GUEST_SYNC2(tsc1, tsc2);
+	GUEST_SYNC(rdmsr(MSR_IA32_MISC_ENABLE));
+	/* The guest's own values, for the host to read. */
+	for (i = 0; i < NR_MSRS; i++)
+		wrmsr(msrs[i].index, msrs[i].guest_val);
+	GUEST_SYNC(guest_gp_count);
+	/* Unknown MSR: #GP for RDMSR and for WRMSR. */
+	guest_gp_count = 0;
+	rdmsr(MSR_UNKNOWN);
+	GUEST_SYNC2(guest_gp_count, guest_gp_rip != 0);
+	wrmsr(MSR_UNKNOWN, 1);
+	GUEST_SYNC(guest_gp_count);
+	/* A non-canonical LSTAR: #GP, LSTAR unchanged. */
+	wrmsr(MSR_LSTAR, 0x8000000000000000ul);
+	GUEST_SYNC2(guest_gp_count, rdmsr(MSR_LSTAR));
+}
+
+struct msr_buf {
+	struct kvm_msrs h;
+	struct kvm_msr_entry e[32];
+};
+
+static void test_host_msrs(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_code, &v);
+	struct msr_buf b;
+	unsigned int i;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < NR_MSRS; i++) {
+		b.e[i].index = msrs[i].index;
+		b.e[i].data = msrs[i].host_val;
+	}
+	b.h.nmsrs = NR_MSRS;
+	EXPECT_RET(ioctl(v->fd, KVM_SET_MSRS, &b), NR_MSRS);
+	memset(&b.e, 0, sizeof(b.e));
+	for (i = 0; i < NR_MSRS; i++)
+		b.e[i].index = msrs[i].index;
+	EXPECT_RET(ioctl(v->fd, KVM_GET_MSRS, &b), NR_MSRS);
+	for (i = 0; i < NR_MSRS; i++) {
+		rec(msrs[i].name, "0x%llx", b.e[i].data);
+		TEST_ASSERT(b.e[i].data == msrs[i].host_val, "%s: 0x%llx, set "
+			    "0x%lx", msrs[i].name, b.e[i].data,
+			    (unsigned long)msrs[i].host_val);
+	}
+
+	/* TSC and MISC_ENABLE: what reads back is the device's business. */
+	vcpu_set_msr(v, MSR_IA32_TSC, 1ul << 40);
+	TEST_ASSERT(vcpu_get_msr(v, MSR_IA32_TSC) >= 1ul << 40, "TSC");
+	vcpu_set_msr(v, MSR_IA32_MISC_ENABLE, 1);
+	rec("MISC_ENABLE after writing 1", "0x%lx",
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MISC_ENABLE));
+
+	/* An MSR refused in the middle: the count of those done before. */
+	b.h.nmsrs = 3;
+	b.e[0].index = MSR_STAR;
+	b.e[0].data = 1ul << 48;
+	b.e[1].index = MSR_UNKNOWN;
+	b.e[2].index = MSR_LSTAR;
+	b.e[2].data = 0;
+	EXPECT_RET(ioctl(v->fd, KVM_SET_MSRS, &b), 1);
+	EXPECT_RET(ioctl(v->fd, KVM_GET_MSRS, &b), 1);
+	TEST_ASSERT(vcpu_get_msr(v, MSR_LSTAR) == msrs[1].host_val,
+		    "LSTAR was written after the refused MSR");
+	/* Non-canonical values, reserved bits. */
+	EXPECT_RET(__vcpu_set_msr(v, MSR_LSTAR, 0x8000000000000000ul), 0);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_FS_BASE, 0x8000000000000000ul), 0);
+	REC(__vcpu_set_msr(v, MSR_TSC_AUX, 1ul << 40));
+	REC(__vcpu_set_msr(v, MSR_IA32_CR_PAT, 0x08));
+	REC(__vcpu_set_msr(v, MSR_EFER, EFER_LME | EFER_LMA | (1ul << 63)));
+	/* Too many at once. */
+	b.h.nmsrs = 1u << 30;
+	REC(ioctl(v->fd, KVM_GET_MSRS, &b));
+	vcpu_set_msr(v, MSR_STAR, msrs[0].host_val);
+	vm_free(vm);
+	ksft_pass("KVM_SET_MSRS / KVM_GET_MSRS: values, counts, refusals");
+}
+
+static void test_guest_msrs(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_code, &v);
+	struct ucall uc;
+	unsigned int i;
+
+	vm_install_exception_handler(vm, 13, gp_handler);
+	for (i = 0; i < NR_MSRS; i++)
+		vcpu_set_msr(v, msrs[i].index, msrs[i].host_val);
+	vcpu_set_msr(v, MSR_IA32_TSC, 1ul << 40);
+	for (i = 0; i < NR_MSRS; i++) {
+		TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+		/* kvm_pvm gives the guest the host's TSC_AUX. */
+		if (msrs[i].index == MSR_TSC_AUX && dev_is_pvm(dev))
+			continue;
+		rec(msrs[i].name, "guest reads 0x%lx",
+		    (unsigned long)uc.args[1]);
+		TEST_ASSERT(uc.args[0] == msrs[i].index &&
+			    uc.args[1] == msrs[i].host_val,
+			    "guest RDMSR %s: 0x%lx, host set 0x%lx",
+			    msrs[i].name, (unsigned long)uc.args[1],
+			    (unsigned long)msrs[i].host_val);
+	}
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	/* kvm_pvm gives the guest the host's TSC. */
+	TEST_ASSERT(dev_is_pvm(dev) || (uc.args[0] >= 1ul << 40 &&
+		    uc.args[0] < (1ul << 40) + (1ul << 36)),
+		    "guest TSC 0x%lx", (unsigned long)uc.args[0]);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	rec("guest MISC_ENABLE", "0x%lx", (unsigned long)uc.args[0]);
+	ksft_pass("the guest's RDMSR sees what KVM_SET_MSRS set");
+
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	rec("#GP in the guest's WRMSRs", "%lu", (unsigned long)uc.args[0]);
+	if (uc.args[0])
+		printf("# %s: %lu of the guest's WRMSRs took #GP\n", dev->name,
+		       (unsigned long)uc.args[0]);
+	TEST_ASSERT(!uc.args[0] || dev_is_pvm(dev), "#GP in WRMSR");
+	for (i = 0; i < NR_MSRS; i++) {
+		uint64_t val = vcpu_get_msr(v, msrs[i].index);
+
+		if (msrs[i].index == MSR_TSC_AUX && dev_is_pvm(dev))
+			continue;
+		rec(msrs[i].name, "host reads 0x%lx", (unsigned long)val);
+		TEST_ASSERT(val == msrs[i].guest_val, "%s after the guest's "
+			    "WRMSR: 0x%lx, expected 0x%lx", msrs[i].name,
+			    (unsigned long)val,
+			    (unsigned long)msrs[i].guest_val);
+	}
+	ksft_pass("KVM_GET_MSRS sees what the guest's WRMSR wrote");
+
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	TEST_ASSERT(uc.args[0] == 1 && uc.args[1] == 1,
+		    "RDMSR of an unknown MSR: %lu #GP", (unsigned long)uc.args[0]);
+	vcpu_run_expect_sync(v, 2);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	TEST_ASSERT(uc.args[0] == 3 && uc.args[1] == msrs[1].guest_val,
+		    "non-canonical LSTAR: %lu #GP, LSTAR 0x%lx",
+		    (unsigned long)uc.args[0], (unsigned long)uc.args[1]);
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("RDMSR/WRMSR of an unknown MSR, bad WRMSR: #GP in the guest");
+}
+
+static void run(struct test_dev *dev)
+{
+	test_host_msrs(dev);
+	test_guest_msrs(dev);
+}
+
+int main(void)
+{
+	return ksft_run_devices("msrs", 4, run);
+}
