@@ -104,9 +104,11 @@ int ev_run(struct vm *vm)
 		if (atomic_load(&vm->stopping))
 			break;
 	}
-	/* Wake a vCPU waiting in HLT; the process exits right after. */
+	/* With --verbose, vCPUs still running show where they were (see
+	 * vcpu.c); give them a moment.  Then wake a vCPU waiting in HLT; the
+	 * process exits right after. */
 	vm_lock(vm);
-	if (getenv("VMRUN_DEBUG")) {
+	if (verbose_on) {
 		for (int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_kick(&vm->vcpus[i]);
 		vm_unlock(vm);

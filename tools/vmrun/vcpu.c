@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -124,8 +123,6 @@ static void handle_io(struct vcpu *vcpu)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
-	if (getenv("VMRUN_DEBUG") && run->io.port == 0x501)
-		dump_registers(vcpu);
 	vm_lock(vcpu->vm);
 	for (uint32_t i = 0; i < run->io.count; i++)
 		bus_access(&vcpu->vm->pio, run->io.port,
@@ -222,8 +219,9 @@ static void *vcpu_thread(void *arg)
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
-				if (getenv("VMRUN_DEBUG") && atomic_load(&vm->stopping)) {
-					fprintf(stderr, "vCPU %d at stop:\n", vcpu->index);
+				if (verbose_on && atomic_load(&vm->stopping)) {
+					verbose("vCPU %d when stopped:",
+						vcpu->index);
 					dump_registers(vcpu);
 				}
 				continue;
