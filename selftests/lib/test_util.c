@@ -461,6 +461,16 @@ static int wait_child(pid_t pid, const char *name)
 	return WEXITSTATUS(status);
 }
 
+static int count_fds(void)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 int ksft_run_devices(const char *name, int nsub, void (*fn)(struct test_dev *))
 {
 	const char *list = getenv("EMBER_TEST_DEVICES");
@@ -503,10 +513,15 @@ int ksft_run_devices(const char *name, int nsub, void (*fn)(struct test_dev *))
 		pid = fork();
 		TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
 		if (pid == 0) {
+			int fds = count_fds();
+
 			cur_dev = &devs[i];
 			dev_res = &res[i];
 			fn(&devs[i]);
 			fflush(stdout);
+			/* The lib and the test closed all they opened. */
+			TEST_ASSERT(count_fds() == fds, "%d fds open before, "
+				    "%d after", fds, count_fds());
 			TEST_ASSERT(*ksft_count - dev_first_sub == nsub,
 				    "%s ran %d of %d subtests", name,
 				    *ksft_count - dev_first_sub, nsub);
