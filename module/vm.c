@@ -66,7 +66,7 @@ static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_CREATE_VCPU:
-		return ember_vcpu_create(vm, arg);
+		return ember_vcpu_create(vm, (u32)arg);	/* KVM: u32 id */
 	case KVM_SET_USER_MEMORY_REGION:
 		return ember_vm_set_memory_region(vm, argp);
 	case KVM_CHECK_EXTENSION:

@@ -70,13 +70,15 @@ struct ember_arch_vcpu {
 	/* MSRs outside the VMCS: in hardware while guest_msrs_loaded. */
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	struct {
-		u64 star, lstar, cstar, sfmask, kernel_gs_base;
+		u64 star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
 		unsigned long fs_base;
 		u16 fs_sel, gs_sel, ds_sel, es_sel;
 		unsigned long cr3, cr4;	/* as last written to the VMCS */
 	} host;
 	bool loaded;		/* between vcpu_load and vcpu_put */
 	bool in_run;		/* inside KVM_RUN */
+	bool ran;		/* has entered the guest once */
+	bool rdtscp;		/* RDTSCP and TSC_AUX are the guest's */
 	bool guest_msrs_loaded;
 
 	struct fpu_guest fpu;

@@ -7,9 +7,12 @@
 #include <linux/kvm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr-index.h>
 #include <asm/processor.h>
 
 #include "cpuid.h"
+#include "vmcs.h"
+#include "vmx.h"
 #include "vmx_vcpu.h"
 
 #define EMBER_MAX_CPUID_ENTRIES	256	/* KVM_MAX_CPUID_ENTRIES */
@@ -69,11 +72,14 @@ void vmx_emulate_cpuid(struct ember_vcpu *vcpu)
 		ebx = e->ebx;
 		ecx = e->ecx;
 		edx = e->edx;
-		/* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE. */
+		/* CPUID.1: OSXSAVE mirrors CR4, APIC mirrors APIC_BASE.EN. */
 		if (e->function == 1) {
 			ecx &= ~BIT(27);
 			if (vcpu->arch.cr4 & X86_CR4_OSXSAVE)
 				ecx |= BIT(27);
+			edx &= ~BIT(9);
+			if (vcpu->arch.apic_base & MSR_IA32_APICBASE_ENABLE)
+				edx |= BIT(9);
 		}
 	}
 	g[VCPU_REGS_RAX] = eax;
@@ -96,9 +102,26 @@ int vmx_set_cpuid2(struct ember_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/* Once the vCPU has run, KVM only accepts the table it has. */
+	if (vcpu->arch.ran &&
+	    (c.nent != vcpu->arch.cpuid_nent ||
+	     (c.nent && memcmp(e, vcpu->arch.cpuid, c.nent * sizeof(*e))))) {
+		kvfree(e);
+		return -EINVAL;
+	}
 	kvfree(vcpu->arch.cpuid);
 	vcpu->arch.cpuid = e;
 	vcpu->arch.cpuid_nent = c.nent;
+
+	/* RDTSCP is the guest's only if its CPUID says so; else #UD. */
+	vcpu->arch.rdtscp = vmx_config.rdtscp &&
+		guest_cpuid_has(vcpu, 0x80000001, 0, CPUID_EDX, 27);
+	if (vcpu->arch.rdtscp)
+		vmcs_set_bits32(SECONDARY_VM_EXEC_CONTROL,
+				SECONDARY_EXEC_ENABLE_RDTSCP);
+	else
+		vmcs_clear_bits32(SECONDARY_VM_EXEC_CONTROL,
+				  SECONDARY_EXEC_ENABLE_RDTSCP);
 	return 0;
 }
 
@@ -142,9 +165,9 @@ static const struct {
 	{ 7, 0, { 0, BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(19) |
 		     BIT(20) | BIT(23), BIT(2), 0 } },
 	{ 0x80000000, 0, { ~0u, ~0u, ~0u, ~0u } },
-	/* LAHF ABM PREFETCHW; SYSCALL NX PDPE1GB LM */
+	/* LAHF ABM PREFETCHW; SYSCALL NX PDPE1GB RDTSCP LM */
 	{ 0x80000001, 0, { ~0u, 0, BIT(0) | BIT(5) | BIT(8),
-			   BIT(11) | BIT(20) | BIT(26) | BIT(29) } },
+			   BIT(11) | BIT(20) | BIT(26) | BIT(27) | BIT(29) } },
 	{ 0x80000002, 0, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0x80000003, 0, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0x80000004, 0, { ~0u, ~0u, ~0u, ~0u } },
@@ -190,6 +213,8 @@ long x86_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 			e->eax = min_t(u32, e->eax, 7);
 		if (fn == 0x80000000)
 			e->eax = min_t(u32, e->eax, 0x80000008);
+		if (fn == 0x80000001 && !vmx_config.rdtscp)
+			e->edx &= ~BIT(27);
 	}
 
 	r = -E2BIG;

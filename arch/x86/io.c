@@ -249,10 +249,16 @@ static int complete_pio_string(struct ember_vcpu *vcpu)
 	return 1;
 }
 
+static unsigned long get_gpr(struct ember_vcpu *vcpu, int reg)
+{
+	return reg == VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) :
+				      vcpu->arch.gprs[reg];
+}
+
 static void complete_mmio_read(struct ember_vcpu *vcpu)
 {
 	struct vmx_pending *io = &vcpu->arch.io;
-	unsigned long *reg = &vcpu->arch.gprs[io->reg];
+	unsigned long val = get_gpr(vcpu, io->reg), *reg = &val;
 	u64 v = 0;
 
 	memcpy(&v, vcpu->run->mmio.data, io->size);
@@ -271,6 +277,10 @@ static void complete_mmio_read(struct ember_vcpu *vcpu)
 
 		*reg = (*reg & ~mask) | (v & mask);
 	}
+	if (io->reg == VCPU_REGS_RSP && !io->high8)
+		vmcs_writel(GUEST_RSP, val);
+	else
+		vcpu->arch.gprs[io->reg] = val;
 }
 
 /* At the next KVM_RUN: finish what userspace was asked to do. */
@@ -354,7 +364,7 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 	run->mmio.is_write = write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (write) {
-		u64 v = d.has_imm ? d.imm : a->gprs[d.reg];
+		u64 v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
 
 		if (d.has_reg && d.high8)
 			v >>= 8;

@@ -18,10 +18,11 @@
 
 #define EMBER_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
 
+/* As in KVM's list: EFER and the FS/GS bases are state of KVM_SET_SREGS. */
 static const u32 msr_index_list[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_EFER, MSR_IA32_TSC, MSR_IA32_CR_PAT,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_TSC_AUX,
 };
 
@@ -107,7 +108,7 @@ int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = a->apic_base;
 		break;
 	case MSR_TSC_AUX:
-		if (!host && !guest_cpuid_has(vcpu, 0x80000001, 0, CPUID_EDX, 27))
+		if (!host && !a->rdtscp)
 			return 1;
 		*data = a->tsc_aux;
 		break;
@@ -197,11 +198,11 @@ int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host)
 		a->apic_base = data;
 		break;
 	case MSR_TSC_AUX:
-		if (!host && !guest_cpuid_has(vcpu, 0x80000001, 0, CPUID_EDX, 27))
-			return 1;
-		if (data >> 32)
+		if ((!host && !a->rdtscp) || (data >> 32))
 			return 1;
 		a->tsc_aux = data;
+		if (a->guest_msrs_loaded && a->rdtscp)
+			wrmsrl(MSR_TSC_AUX, data);
 		break;
 	case MSR_IA32_UCODE_REV:
 		if (!host)

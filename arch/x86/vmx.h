@@ -36,6 +36,7 @@ extern struct vmx_caps vmx_caps __ro_after_init;
 struct vmx_config {
 	u32 pin, proc, proc2, exit, entry;
 	bool preemption_timer;
+	bool rdtscp;			/* can be given to guests */
 	u8 preemption_timer_shift;	/* timer ticks = TSC >> this */
 };
 

@@ -181,8 +181,12 @@ static int vmx_config_init(void)
 
 	min = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
 	      SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	if (!adjust_ctls(min, 0, MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2))
+	opt = SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (!adjust_ctls(min, opt, MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2))
 		return -EOPNOTSUPP;
+	/* RDTSCP is on per vCPU, when its CPUID has it (vmx_update_rdtscp). */
+	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	c->proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
 
 	min = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 	      VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |

@@ -219,6 +219,7 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 	}
 
 	a->in_run = true;
+	a->ran = true;
 	vmx_guest_msrs_load(vcpu);
 	for (;;) {
 		if (host_work_pending()) {

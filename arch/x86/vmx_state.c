@@ -187,16 +187,17 @@ static void set_segment(int seg, const struct kvm_segment *s)
 {
 	u32 ar;
 
-	/* KVM's encoding; accessed set where VM entry requires it. */
-	if (s->unusable || !s->present) {
-		ar = VMX_AR_UNUSABLE_MASK;
-	} else {
-		ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
-		     (s->present & 1) << 7 | (s->avl & 1) << 12 |
-		     (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
-		if (seg != SEG_LDTR)
-			ar |= VMX_AR_TYPE_ACCESSES_MASK;
-	}
+	/*
+	 * KVM's encoding: every field kept, unusable added for a segment
+	 * that is not present; accessed set where VM entry requires it
+	 * (SDM 27.3.1.2) with unrestricted guest.
+	 */
+	ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+	     (s->present & 1) << 7 | (s->avl & 1) << 12 | (s->l & 1) << 13 |
+	     (s->db & 1) << 14 | (s->g & 1) << 15 |
+	     (u32)(s->unusable || !s->present) << 16;
+	if (seg != SEG_LDTR)
+		ar |= VMX_AR_TYPE_ACCESSES_MASK;
 	__vmcs_write(seg_fields[seg].sel, s->selector);
 	__vmcs_write(seg_fields[seg].base, s->base);
 	__vmcs_write(seg_fields[seg].limit, s->limit);

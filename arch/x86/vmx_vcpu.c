@@ -248,14 +248,15 @@ void ember_arch_vcpu_put(struct ember_vcpu *vcpu)
 }
 
 /*
- * The guest's SYSCALL MSRs and KERNEL_GS_BASE are not in the VMCS: they
- * are in the hardware while the guest may use them (SCE or long mode)
+ * The guest's SYSCALL MSRs, KERNEL_GS_BASE and TSC_AUX are not in the
+ * VMCS: they
+ * are in the hardware while the guest may use them (SCE, long mode, RDTSCP)
  * and between KVM_RUN's start and end, and the host's are put back before
  * anything else can run on this CPU (preemption) or in this task.
  */
 static bool guest_msrs_needed(struct ember_vcpu *vcpu)
 {
-	return vcpu->arch.efer & (EFER_SCE | EFER_LMA);
+	return (vcpu->arch.efer & (EFER_SCE | EFER_LMA)) || vcpu->arch.rdtscp;
 }
 
 void vmx_guest_msrs_load(struct ember_vcpu *vcpu)
@@ -274,6 +275,10 @@ void vmx_guest_msrs_load(struct ember_vcpu *vcpu)
 	wrmsrl(MSR_CSTAR, a->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, a->sfmask);
 	wrmsrl(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
+	if (a->rdtscp) {
+		a->host.tsc_aux = native_read_msr(MSR_TSC_AUX);
+		wrmsrl(MSR_TSC_AUX, a->tsc_aux);
+	}
 	a->guest_msrs_loaded = true;
 }
 
@@ -290,6 +295,8 @@ void vmx_guest_msrs_put(struct ember_vcpu *vcpu)
 	wrmsrl(MSR_CSTAR, a->host.cstar);
 	wrmsrl(MSR_SYSCALL_MASK, a->host.sfmask);
 	wrmsrl(MSR_KERNEL_GS_BASE, a->host.kernel_gs_base);
+	if (a->rdtscp)
+		wrmsrl(MSR_TSC_AUX, a->host.tsc_aux);
 	a->guest_msrs_loaded = false;
 }
 

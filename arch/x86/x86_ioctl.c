@@ -69,14 +69,22 @@ long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_SET_TSS_ADDR:
-		/* Unrestricted guest needs no real-mode TSS: accepted. */
-		return 0;
-	case KVM_SET_IDENTITY_MAP_ADDR:
+		/*
+		 * Unrestricted guest needs no real-mode TSS, so the address is
+		 * only checked as KVM checks it: three pages below 4 GiB.
+		 */
+		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+
 		/* Nor an identity map; KVM refuses it once vCPUs exist. */
+		if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
+			return -EFAULT;
 		mutex_lock(&vm->lock);
 		r = vm->nr_vcpus ? -EINVAL : 0;
 		mutex_unlock(&vm->lock);
 		return r;
+	}
 	default:
 		return -ENOTTY;
 	}
