@@ -224,15 +224,15 @@ static void test_sregs_invalid(struct test_dev *dev)
 			TEST_ASSERT(r == -EINVAL, "%s: SET_SREGS gave %s",
 				    bad[i].what, ret_name(r));
 		vcpu_sregs_get(v, &g);
+		/* The same keys whatever the answer, for the comparison. */
+		rec("then cr0/cr4/efer/apic_base", "0x%llx 0x%llx 0x%llx 0x%llx",
+		    g.cr0, g.cr4, g.efer, g.apic_base);
 		if (r == -EINVAL) {
 			TEST_ASSERT(!memcmp(&g, &s0, sizeof(g)),
 				    "%s: a refused SET_SREGS changed the state",
 				    bad[i].what);
 			continue;
 		}
-		/* Accepted: what did it keep? Then back to the good state. */
-		rec("accepted, cr0/cr4/efer/apic_base", "0x%llx 0x%llx 0x%llx "
-		    "0x%llx", g.cr0, g.cr4, g.efer, g.apic_base);
 		printf("# %s: %s accepted\n", dev->name, bad[i].what);
 		vcpu_sregs_set(v, &s0);
 	}
