@@ -56,6 +56,12 @@ struct ember_vm {
 	u16 active_slots[EMBER_MAX_MEMSLOTS];	/* ids of slots in use */
 	int nr_active_slots;
 
+	/* Guest pages mapped, by size, as KVM's pages_4k/pages_2m. */
+	struct {
+		unsigned long pages_4k, pages_2m;
+	} stats;			/* vm->mmu_lock */
+	struct dentry *debugfs_dir;	/* <pid>-<fd>, as KVM's */
+
 	struct ember_arch_vm arch;
 };
 
@@ -100,5 +106,7 @@ void ember_dev_exit(void);
 /* debugfs.c */
 void ember_debugfs_init(void);
 void ember_debugfs_exit(void);
+void ember_debugfs_vm_create(struct ember_vm *vm, int fd);
+void ember_debugfs_vm_destroy(struct ember_vm *vm);
 
 #endif /* EMBER_H */

@@ -23,6 +23,7 @@ static void ember_vm_free(struct kref *ref)
 {
 	struct ember_vm *vm = container_of(ref, struct ember_vm, ref);
 
+	ember_debugfs_vm_destroy(vm);
 	ember_vcpus_free(vm);
 	ember_arch_vm_destroy(vm);
 	mmdrop(vm->mm);
@@ -88,6 +89,7 @@ static const struct file_operations ember_vm_fops = {
 int ember_vm_create(unsigned long type)
 {
 	struct ember_vm *vm;
+	struct file *file;
 	int fd, r;
 
 	if (type != 0)		/* only KVM_X86_DEFAULT_VM */
@@ -111,12 +113,20 @@ int ember_vm_create(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 
-	fd = anon_inode_getfd("ember-vm", &ember_vm_fops, vm,
-			      O_RDWR | O_CLOEXEC);
+	/* The fd number names the debugfs directory, so install it last. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
 		goto out_drop_mm;
 	}
+	file = anon_inode_getfile("ember-vm", &ember_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_drop_mm;
+	}
+	ember_debugfs_vm_create(vm, fd);
+	fd_install(fd, file);
 	return fd;
 
 out_drop_mm:

@@ -18,8 +18,6 @@ struct kvm_cpuid_entry2;
 struct ember_arch_vm {
 	u64 *ept_root;		/* EPT PML4 page; vm->mmu_lock */
 	u64 eptp;
-	/* Pages mapped by EPT, by size (debugfs, tests).  vm->mmu_lock. */
-	unsigned long ept_4k, ept_2m;
 };
 
 /* An exit to userspace that the next KVM_RUN must finish (SDM-free). */
@@ -74,6 +72,7 @@ struct ember_arch_vcpu {
 		unsigned long fs_base;
 		u16 fs_sel, gs_sel, ds_sel, es_sel;
 		unsigned long cr3, cr4;	/* as last written to the VMCS */
+		u64 debugctl;
 	} host;
 	bool loaded;		/* between vcpu_load and vcpu_put */
 	bool in_run;		/* inside KVM_RUN */

@@ -211,7 +211,7 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 			       (writable ? VMX_EPT_WRITABLE_MASK : 0);
 			*e = page_to_phys(pages[0]) | perm | EPT_LEAF_ATTRS |
 			     EPT_LARGE;
-			vm->arch.ept_2m++;
+			vm->stats.pages_2m++;
 			goto out;
 		}
 	}
@@ -241,12 +241,12 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 		*e = 0;
 		ept_flush_all(vm);
 		ept_unpin(old, 1);
-		vm->arch.ept_4k--;
+		vm->stats.pages_4k--;
 	}
 	perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 	       (writable ? VMX_EPT_WRITABLE_MASK : 0);
 	*e = page_to_phys(single) | perm | EPT_LEAF_ATTRS;
-	vm->arch.ept_4k++;
+	vm->stats.pages_4k++;
 out:
 	kfree(pages);
 	return r;
@@ -323,9 +323,9 @@ void ember_arch_memslot_remove(struct ember_vm *vm, struct ember_memslot *slot)
 				ept_unpin(old, level);
 			}
 			if (level == 2)
-				vm->arch.ept_2m--;
+				vm->stats.pages_2m--;
 			else
-				vm->arch.ept_4k--;
+				vm->stats.pages_4k--;
 		}
 		gfn = level == 2 ? (gfn | (HUGE_PAGES - 1)) + 1 : gfn + 1;
 	}

@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/idtentry.h>
 #include <asm/special_insns.h>
@@ -168,6 +169,15 @@ static int vmx_enter_exit(struct ember_vcpu *vcpu)
 	r = vmx_enter_guest(a->gprs, &a->host_rsp, a->launched);
 	a->cr2 = read_cr2();
 	vmx_guest_exit_irqoff();
+
+	/*
+	 * A VM exit sets DR7 to 0x400 and IA32_DEBUGCTL to 0 (SDM 28.5.1):
+	 * give the host back its breakpoints and its debug controls.
+	 */
+	if (unlikely(hw_breakpoint_active()))
+		hw_breakpoint_restore();
+	if (unlikely(a->host.debugctl))
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, a->host.debugctl);
 
 	if (likely(r == VMX_ENTER_EXIT)) {
 		a->launched = true;

@@ -212,6 +212,7 @@ void ember_arch_vcpu_load(struct ember_vcpu *vcpu, int cpu)
 	savesegment(ds, a->host.ds_sel);
 	savesegment(es, a->host.es_sel);
 	a->host.fs_base = native_read_msr(MSR_FS_BASE);
+	a->host.debugctl = native_read_msr(MSR_IA32_DEBUGCTLMSR);
 	vmcs_writel(HOST_FS_BASE, a->host.fs_base);
 	a->loaded = true;
 	if (a->in_run)
