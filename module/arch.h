@@ -43,6 +43,12 @@ long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 /* @slot's range stops being guest memory.  Caller holds vm->mmu_lock. */
 void ember_arch_memslot_remove(struct ember_vm *vm,
 			       struct ember_memslot *slot);
+/*
+ * Make the next guest write to each page of @slot whose bit is set in
+ * @mask (all pages if NULL) fault, for dirty logging.  vm->mmu_lock.
+ */
+void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
+			      const unsigned long *mask);
 
 /* vCPUs. */
 int ember_arch_vcpu_create(struct ember_vcpu *vcpu);

@@ -28,6 +28,8 @@ struct ember_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;
+	/* KVM_MEM_LOG_DIRTY_PAGES: pages written since the last read. */
+	unsigned long *dirty_bitmap;
 	u32 flags;
 	u16 id;
 };
@@ -89,6 +91,8 @@ void ember_vm_put(struct ember_vm *vm);
 /* memslot.c; callers hold vm->mmu_lock. */
 int ember_set_memory_region(struct ember_vm *vm,
 			    const struct kvm_userspace_memory_region *mem);
+int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log);
+void ember_memslots_free(struct ember_vm *vm);
 struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn);
 int ember_read_guest(struct ember_vm *vm, u64 gpa, void *buf,
 		     unsigned int len);

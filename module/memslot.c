@@ -6,12 +6,37 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "ember.h"
 #include "arch.h"
 
-#define EMBER_MEM_FLAGS		KVM_MEM_READONLY
+static unsigned long dirty_bitmap_bytes(const struct ember_memslot *slot)
+{
+	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
+}
+
+/* Start or stop dirty logging as @flags say. */
+static int memslot_set_logging(struct ember_vm *vm, struct ember_memslot *slot,
+			       u32 flags)
+{
+	bool log = flags & KVM_MEM_LOG_DIRTY_PAGES;
+
+	if (log && !slot->dirty_bitmap) {
+		slot->dirty_bitmap = kvzalloc(dirty_bitmap_bytes(slot),
+					      GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty_bitmap)
+			return -ENOMEM;
+		ember_arch_write_protect(vm, slot, NULL);
+	} else if (!log && slot->dirty_bitmap) {
+		kvfree(slot->dirty_bitmap);
+		slot->dirty_bitmap = NULL;
+	}
+	return 0;
+}
+
+#define EMBER_MEM_FLAGS		(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 /* Same bound as KVM: the page count must fit in 31 bits. */
 #define EMBER_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
 
@@ -91,6 +116,7 @@ int ember_set_memory_region(struct ember_vm *vm,
 			return -EINVAL;
 		ember_arch_memslot_remove(vm, slot);
 		memslot_deactivate(vm, id);
+		kvfree(slot->dirty_bitmap);
 		memset(slot, 0, sizeof(*slot));
 		return 0;
 	}
@@ -101,8 +127,11 @@ int ember_set_memory_region(struct ember_vm *vm,
 		    ((mem->flags ^ slot->flags) & KVM_MEM_READONLY))
 			return -EINVAL;
 		if (base_gfn == slot->base_gfn) {
-			slot->flags = mem->flags;	/* nothing mapped changes */
-			return 0;
+			int r = memslot_set_logging(vm, slot, mem->flags);
+
+			if (!r)
+				slot->flags = mem->flags;
+			return r;
 		}
 	}
 
@@ -111,7 +140,14 @@ int ember_set_memory_region(struct ember_vm *vm,
 
 	if (slot->npages) {			/* move: unmap the old range */
 		ember_arch_memslot_remove(vm, slot);
+		if (slot->dirty_bitmap)
+			memset(slot->dirty_bitmap, 0, dirty_bitmap_bytes(slot));
 	} else {
+		slot->npages = npages;
+		if (memslot_set_logging(vm, slot, mem->flags)) {
+			slot->npages = 0;
+			return -ENOMEM;
+		}
 		vm->active_slots[vm->nr_active_slots++] = id;
 	}
 	slot->id = id;
@@ -120,6 +156,48 @@ int ember_set_memory_region(struct ember_vm *vm,
 	slot->userspace_addr = mem->userspace_addr;
 	slot->flags = mem->flags;
 	return 0;
+}
+
+/*
+ * KVM_GET_DIRTY_LOG: the pages of a logging slot written since the last
+ * call, then clear them and write-protect those pages again.
+ */
+int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
+{
+	struct ember_memslot *slot;
+	unsigned long *snap;
+	u16 id = (u16)log->slot;
+	int r;
+
+	if ((log->slot >> 16) || id >= EMBER_MAX_MEMSLOTS)
+		return -EINVAL;
+	lockdep_assert_held(&vm->mmu_lock);
+	slot = &vm->slots[id];
+	if (!slot->npages || !slot->dirty_bitmap)
+		return -ENOENT;
+
+	snap = kvmalloc(dirty_bitmap_bytes(slot), GFP_KERNEL_ACCOUNT);
+	if (!snap)
+		return -ENOMEM;
+	memcpy(snap, slot->dirty_bitmap, dirty_bitmap_bytes(slot));
+	r = 0;
+	if (copy_to_user(log->dirty_bitmap, snap, dirty_bitmap_bytes(slot)))
+		r = -EFAULT;
+	else if (!bitmap_empty(snap, slot->npages)) {
+		bitmap_zero(slot->dirty_bitmap, slot->npages);
+		ember_arch_write_protect(vm, slot, snap);
+	}
+	kvfree(snap);
+	return r;
+}
+
+/* At VM destruction. */
+void ember_memslots_free(struct ember_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_active_slots; i++)
+		kvfree(vm->slots[vm->active_slots[i]].dirty_bitmap);
 }
 
 /*
@@ -143,6 +221,9 @@ static int guest_copy(struct ember_vm *vm, u64 gpa, void *buf,
 			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE + off);
 		if (write ? copy_to_user(hva, buf, n) : copy_from_user(buf, hva, n))
 			return -EFAULT;
+		/* Writes on the guest's behalf count for dirty logging too. */
+		if (write && s->dirty_bitmap)
+			__set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
 		gpa += n;
 		buf += n;
 		len -= n;

@@ -26,6 +26,7 @@ static void ember_vm_free(struct kref *ref)
 	ember_debugfs_vm_destroy(vm);
 	ember_vcpus_free(vm);
 	ember_arch_vm_destroy(vm);
+	ember_memslots_free(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
 	ember_virt_put();
@@ -55,6 +56,19 @@ static long ember_vm_set_memory_region(struct ember_vm *vm, void __user *argp)
 	return r;
 }
 
+static long ember_vm_get_dirty_log(struct ember_vm *vm, void __user *argp)
+{
+	struct kvm_dirty_log log;
+	long r;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	mutex_lock(&vm->mmu_lock);
+	r = ember_get_dirty_log(vm, &log);
+	mutex_unlock(&vm->mmu_lock);
+	return r;
+}
+
 static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -70,6 +84,8 @@ static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return ember_vcpu_create(vm, (u32)arg);	/* KVM: u32 id */
 	case KVM_SET_USER_MEMORY_REGION:
 		return ember_vm_set_memory_region(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+		return ember_vm_get_dirty_log(vm, argp);
 	case KVM_CHECK_EXTENSION:
 		return ember_arch_check_extension(arg);
 	default:

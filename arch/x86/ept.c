@@ -197,7 +197,13 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 	if (!pages)
 		return -ENOMEM;
 
-	if (ept_try_huge(slot, gfn, writable, pages)) {
+	/* A logged slot maps 4 KiB pages, writable only once written. */
+	if (slot->dirty_bitmap) {
+		if (write)
+			__set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+		else
+			writable = false;
+	} else if (ept_try_huge(slot, gfn, writable, pages)) {
 		e = ept_walk(vm, gfn << PAGE_SHIFT, 2, true);
 		if (!e || ept_present(*e)) {
 			/* No table, or mapped meanwhile at a smaller size. */
@@ -216,7 +222,7 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 		}
 	}
 
-	if (pin_pages(hva, 1, writable, &single)) {
+	if (pin_pages(hva, 1, writable || (write && !ro_slot), &single)) {
 		/* A read of memory the process may only read: map it RO. */
 		if (write || !writable || pin_pages(hva, 1, false, &single)) {
 			r = -EFAULT;
@@ -243,6 +249,8 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 		ept_unpin(old, 1);
 		vm->stats.pages_4k--;
 	}
+	if (write && slot->dirty_bitmap)
+		writable = true;
 	perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 	       (writable ? VMX_EPT_WRITABLE_MASK : 0);
 	*e = page_to_phys(single) | perm | EPT_LEAF_ATTRS;
@@ -268,6 +276,43 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
 	r = ept_map(vm, slot, gpa >> PAGE_SHIFT, write);
 	mutex_unlock(&vm->mmu_lock);
 	return r ? r : 1;
+}
+
+/*
+ * Dirty logging: clear the write permission of each mapped page of @slot
+ * selected by @mask (NULL: all), splitting 2 MiB pages by unmapping them
+ * (they fault back in as 4 KiB pages), then flush.
+ */
+void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
+			      const unsigned long *mask)
+{
+	u64 i, changed = 0;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < slot->npages; i++) {
+		u64 gfn = slot->base_gfn + i, *e;
+
+		if (mask && !test_bit(i, mask))
+			continue;
+		e = ept_walk(vm, gfn << PAGE_SHIFT, 1, false);
+		if (!e || !ept_present(*e))
+			continue;
+		if (*e & EPT_LARGE) {
+			u64 old = *e;
+
+			*e = 0;
+			ept_flush_all(vm);
+			ept_unpin(old, 2);
+			vm->stats.pages_2m--;
+			continue;
+		}
+		if (*e & VMX_EPT_WRITABLE_MASK) {
+			*e &= ~VMX_EPT_WRITABLE_MASK;
+			changed++;
+		}
+	}
+	if (changed)
+		ept_flush_all(vm);
 }
 
 struct ept_zapped {

@@ -362,7 +362,7 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = d.size;
 	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	/* Bytes past len keep what they held, as in KVM. */
 	if (write) {
 		u64 v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
 
