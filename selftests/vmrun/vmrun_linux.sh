@@ -11,7 +11,7 @@ kver=$(uname -r)
 for d in $devices; do
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	run $d 3 --mem 256M --initrd "$VMRUN_DIR/initrd.gz" \
-		--append "console=ttyS0 noapic nolapic acpi=off pci=off tsc=reliable i8042.noaux panic=-1 quiet vmrun.run=uname,-r;exit,3" \
+		--append "console=ttyS0 noapic nolapic acpi=off pci=off tsc=reliable i8042.noaux io_delay=none panic=-1 quiet vmrun.run=uname,-r;exit,3" \
 		"$VMRUN_DIR/vmlinuz"
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "$d: Linux boot + command took $t0 -> $t1 s of uptime"

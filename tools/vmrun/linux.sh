@@ -16,11 +16,13 @@
 #   tsc=reliable       no HPET or ACPI PM timer to check the TSC against,
 #                      and the clocksource watchdog would only see jiffies
 #   i8042.noaux        there is no mouse behind vmrun's keyboard controller
+#   io_delay=none      no port 0x80 write after each PIT/PIC access: each
+#                      would be one more exit to userspace
 #   panic=-1           on a panic, reboot at once: vmrun stops
 #   quiet              the boot log costs a VM exit per character
 HERE=$(cd "$(dirname "$0")" && pwd)
 DEVICE=${DEVICE:-/dev/ember}
 MEM=${MEM:-256M}
 exec "$HERE/vmrun" --device "$DEVICE" --mem "$MEM" --initrd "$HERE/initrd.gz" \
-	--append "console=ttyS0 noapic nolapic acpi=off pci=off tsc=reliable i8042.noaux panic=-1 quiet $*" \
+	--append "console=ttyS0 noapic nolapic acpi=off pci=off tsc=reliable i8042.noaux io_delay=none panic=-1 quiet $*" \
 	"$HERE/vmlinuz"
