@@ -211,6 +211,7 @@ static void test_sregs_invalid(struct test_dev *dev)
 	struct kvm_vcpu *v;
 	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_done, &v);
 	struct kvm_sregs s0, s, g;
+	char key[96];
 	unsigned int i;
 	long r;
 
@@ -225,7 +226,9 @@ static void test_sregs_invalid(struct test_dev *dev)
 				    bad[i].what, ret_name(r));
 		vcpu_sregs_get(v, &g);
 		/* The same keys whatever the answer, for the comparison. */
-		rec("then cr0/cr4/efer/apic_base", "0x%llx 0x%llx 0x%llx 0x%llx",
+		snprintf(key, sizeof(key), "%s: then cr0/cr4/efer/apic_base",
+			 bad[i].what);
+		rec(key, "0x%llx 0x%llx 0x%llx 0x%llx",
 		    g.cr0, g.cr4, g.efer, g.apic_base);
 		if (r == -EINVAL) {
 			TEST_ASSERT(!memcmp(&g, &s0, sizeof(g)),
