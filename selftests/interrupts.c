@@ -33,21 +33,17 @@ static void guest_irq(void)
 	while (!irq_count)
 		;
 	GUEST_SYNC2(irq_count, irq_vector);
-	/*
-	 * Halted with IF=1: HLT exit; the interrupt comes on the next run.
-	 * Not "sti; hlt": kvm_intel in the test machine then fails the entry
-	 * that injects it (HLT in the STI shadow).
-	 */
-	__asm__ volatile("sti; nop; hlt" ::: "memory");
+	/* Halted with IF=1: HLT exit; the interrupt comes on the next run. */
+	sti_hlt();
 	GUEST_SYNC2(irq_count, irq_vector);
-	/* IF=0: an interrupt queued now waits for the STI. */
+	/* IF=0: not ready for injection; a window request waits for STI. */
 	cli();
 	GUEST_SYNC(3);
 	for (i = 0; i < 1000; i++)
 		__asm__ volatile("nop");
-	GUEST_SYNC2(irq_count, read_rflags() & X86_EFLAGS_IF);
 	sti();
-	__asm__ volatile("nop");
+	while (irq_count < 3)
+		;
 	GUEST_SYNC2(irq_count, irq_vector);
 }
 
@@ -83,7 +79,6 @@ static void test_window(struct test_dev *dev)
 	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_irq, &v);
 	struct kvm_run *run = v->run;
 	struct kvm_interrupt bad = { .irq = 256 };
-	struct ucall uc;
 
 	vm_install_exception_handler(vm, 0x40, irq_handler);
 	vm_install_exception_handler(vm, 0x41, irq_handler);
@@ -117,22 +112,25 @@ static void test_window(struct test_dev *dev)
 	expect_sync2(v, 2, 0x41);
 
 	/*
-	 * KVM_INTERRUPT with IF=0: KVM injects it at the next entry anyway
-	 * (userspace is to wait for ready_for_interrupt_injection); the
-	 * comparison says whether it came before or after the STI.
+	 * Not KVM_INTERRUPT now: with IF=0 userspace must wait (kvm_intel
+	 * injects anyway and the VM entry fails: SDM 26.2.1.3, IF must be 1
+	 * for an external interrupt).
 	 */
 	vcpu_run_expect_sync(v, 3);
-	TEST_ASSERT(!run->ready_for_interrupt_injection, "ready with IF=0");
+	rec_run_flags("IF=0 again", v);
+	TEST_ASSERT(!run->ready_for_interrupt_injection && !run->if_flag,
+		    "ready %u if_flag %u with IF=0",
+		    run->ready_for_interrupt_injection, run->if_flag);
+	run->request_interrupt_window = 1;
+	vcpu_run(v);
+	rec_run_flags("window after the loop", v);
+	vcpu_assert_exit(v, KVM_EXIT_IRQ_WINDOW_OPEN);
+	run->request_interrupt_window = 0;
 	inject(v, 0x42);
-	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
-	rec("IF=0 injection: count, IF", "%lu %lu", (unsigned long)uc.args[0],
-	    (unsigned long)uc.args[1]);
-	printf("# %s: KVM_INTERRUPT with IF=0 delivered %s the STI\n",
-	       dev->name, uc.args[0] == 3 ? "before" : "after");
 	expect_sync2(v, 3, 0x42);
 	vcpu_run_expect_done(v);
 	vm_free(vm);
-	ksft_pass("an interrupt wakes HLT; KVM_INTERRUPT with IF=0");
+	ksft_pass("an interrupt wakes HLT; after CLI, the window waits for STI");
 }
 
 static void test_mp_state(struct test_dev *dev)

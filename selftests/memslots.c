@@ -219,12 +219,7 @@ static void test_readonly(struct test_dev *dev)
 		vcpu_memop_post(v, OP_WRITE, RO_GPA + 8, size, val);
 		vcpu_run(v);
 		vcpu_assert_exit(v, KVM_EXIT_MMIO);
-		rec("ro write exit", "gpa 0x%llx len %u is_write %u data "
-		    "%02x%02x%02x%02x%02x%02x%02x%02x", run->mmio.phys_addr,
-		    run->mmio.len, run->mmio.is_write, run->mmio.data[7],
-		    run->mmio.data[6], run->mmio.data[5], run->mmio.data[4],
-		    run->mmio.data[3], run->mmio.data[2], run->mmio.data[1],
-		    run->mmio.data[0]);
+		rec_exit("ro write exit", v);
 		TEST_ASSERT(run->mmio.phys_addr == RO_GPA + 8 &&
 			    run->mmio.len == (uint32_t)size &&
 			    run->mmio.is_write &&

@@ -411,6 +411,7 @@ void rec_exit(const char *key, struct kvm_vcpu *vcpu)
 		    (unsigned long long)run->io.data_offset, data);
 		break;
 	case KVM_EXIT_MMIO:
+		/* Only the first len bytes of data mean anything. */
 		for (i = 0; i < run->mmio.len && i < 8 && run->mmio.is_write;
 		     i++)
 			sprintf(data + 2 * i, "%02x", run->mmio.data[i]);
