@@ -103,7 +103,7 @@ static int get_fpu(struct ember_vcpu *vcpu, struct kvm_fpu *fpu)
 	fpu->last_ip = fx->rip;
 	fpu->last_dp = fx->rdp;
 	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
-	fpu->mxcsr = fx->mxcsr;
+	/* MXCSR is left 0 and ignored on set, as KVM does (use XSAVE). */
 	return 0;
 }
 
@@ -119,7 +119,6 @@ static int set_fpu(struct ember_vcpu *vcpu, const struct kvm_fpu *fpu)
 	fx->rip = fpu->last_ip;
 	fx->rdp = fpu->last_dp;
 	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
-	fx->mxcsr = fpu->mxcsr;
 	return 0;
 }
 
