@@ -17,6 +17,7 @@
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/sched.h>
 #include <asm/idtentry.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -247,6 +248,12 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 			local_irq_enable();
 			continue;
 		}
+		/*
+		 * A preemption since KVM_RUN began saved the guest's FPU
+		 * registers and left another task's in the CPU: load them back.
+		 */
+		if (unlikely(test_thread_flag(TIF_NEED_FPU_LOAD)))
+			switch_fpu_return();
 		r = vmx_enter_exit(vcpu);
 		local_irq_enable();
 

@@ -35,9 +35,8 @@ long ember_arch_check_extension(unsigned long cap)
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_XSAVE:	/* KVM_GET/SET_XSAVE, legacy area at least */
 		return 1;
-	case KVM_CAP_XSAVE:
-		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), EMBER_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
