@@ -4,6 +4,7 @@
 #   make check      boot the test machine and run every selftest in it
 #                   (T=pattern runs a subset)
 #   make run        boot the test machine and run the demo on ember
+#   make bench      ember against kvm_intel, side by side, in one boot
 #   make deps       install what the build and the test machine need
 #
 # KDIR: the kernel build tree ember.ko is built against.  Default: the running
@@ -27,7 +28,7 @@ ifeq ($(KDIR),)
   endif
 endif
 
-.PHONY: all module tools selftests deps check run clean checkpatch
+.PHONY: all module tools selftests deps check run bench clean checkpatch
 
 all: module tools selftests
 
@@ -60,6 +61,10 @@ run: testvm-build
 	EMBER_KO=$(TOP)/ember.ko VMRUN_DIR=$(BUILD)/vmrun \
 	BUILD_DIR=$(BUILD)/testvm \
 		bash scripts/testvm/testvm.sh run
+
+# The benchmark: see bench/README.md.  ROUNDS, LINUX_ROUNDS, TIMEOUT apply.
+bench: testvm-build
+	EMBER_KO=$(TOP)/ember.ko OUTPUT=$(BUILD)/bench bash bench/run.sh
 
 checkpatch:
 	perl $(KDIR)/scripts/checkpatch.pl --no-tree --terse -f \

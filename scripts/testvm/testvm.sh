@@ -82,6 +82,14 @@ if [ "$MODE" = check ]; then
 			tests+=("$name")
 		fi
 	done <"$SELFTESTS_DIR/tests.list"
+	# Slow tests (tests.extra.list) run only when T names them.
+	if [ -n "$T" ] && [ -f "$SELFTESTS_DIR/tests.extra.list" ]; then
+		while read -r name _; do
+			case $name in ''|'#'*) continue ;; esac
+			# shellcheck disable=SC2053
+			[[ $name == $T ]] && tests+=("$name")
+		done <"$SELFTESTS_DIR/tests.extra.list"
+	fi
 	[ ${#tests[@]} -gt 0 ] || die "no test in $SELFTESTS_DIR/tests.list matches T='$T'"
 fi
 

@@ -2,7 +2,7 @@
 # The Linux guest (this machine's kernel, busybox initramfs) boots to init,
 # runs a command and leaves through the debug-exit port with its status.
 . ./vmrun_lib.sh
-RUN_TIMEOUT=${LINUX_TIMEOUT:-170}
+RUN_TIMEOUT=${LINUX_TIMEOUT:-600}
 if [ ! -f "$VMRUN_DIR/vmlinuz" ] || [ ! -f "$VMRUN_DIR/initrd.gz" ]; then
 	echo "no vmlinuz or initrd.gz in $VMRUN_DIR"
 	exit 4
