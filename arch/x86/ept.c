@@ -102,6 +102,35 @@ void ember_arch_vm_destroy(struct ember_vm *vm)
 }
 
 /*
+ * The leaf entry mapping guest page @gfn, or NULL; *level is its level
+ * (1 = 4 KiB, 2 = 2 MiB).  When nothing maps @gfn, *next is the first
+ * guest page past the hole, so that walks over sparse ranges skip whole
+ * missing tables rather than every page.
+ */
+static u64 *ept_lookup(struct ember_vm *vm, u64 gfn, int *level, u64 *next)
+{
+	u64 *table = vm->arch.ept_root;
+	int l;
+
+	for (l = EPT_LEVELS; l >= 1; l--) {
+		int shift = 9 * (l - 1);
+		u64 *e = &table[(gfn >> shift) & 511];
+
+		if (!ept_present(*e)) {
+			*next = ((gfn >> shift) + 1) << shift;
+			return NULL;
+		}
+		if (l == 1 || (*e & EPT_LARGE)) {
+			*level = l;
+			*next = ((gfn >> shift) + 1) << shift;
+			return e;
+		}
+		table = ept_table(*e);
+	}
+	return NULL;
+}
+
+/*
  * The entry for @gpa at @level (1 = 4 KiB, 2 = 2 MiB), creating tables on
  * the way; NULL if a table cannot be allocated.  With @create false, NULL
  * where nothing is mapped.  A 2 MiB leaf in the way is returned as is.
@@ -144,36 +173,48 @@ static int pin_pages(unsigned long hva, int n, bool write, struct page **pages)
 	return -EFAULT;
 }
 
-/* Is the 2 MiB around @gfn mappable as one page?  Pins it if so. */
-static bool ept_try_huge(struct ember_memslot *slot, u64 gfn, bool write,
-			 struct page **pages)
+/*
+ * Is the 2 MiB around @gfn mappable as one page?  If so, returns the
+ * first of its 512 pages, all pinned; NULL otherwise.
+ */
+static struct page *ept_try_huge(struct ember_memslot *slot, u64 gfn,
+				 bool write)
 {
 	u64 base = gfn & ~(u64)(HUGE_PAGES - 1);
 	unsigned long hva = slot->userspace_addr +
 			    (base - slot->base_gfn) * PAGE_SIZE;
+	struct page *probe, **pages, *first = NULL;
 	unsigned long i;
+	bool huge;
 
 	if (!(vmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT) ||
 	    base < slot->base_gfn ||
 	    base + HUGE_PAGES > slot->base_gfn + slot->npages ||
 	    (hva & (PMD_SIZE - 1)))
-		return false;
+		return NULL;
 	/* Cheap test first: is the faulting page part of a huge page? */
-	if (pin_pages(hva + (gfn - base) * PAGE_SIZE, 1, write, pages))
-		return false;
-	i = PageTransCompound(pages[0]) &&
-	    compound_order(compound_head(pages[0])) >= PMD_SHIFT - PAGE_SHIFT;
-	unpin_user_page(pages[0]);
-	if (!i || pin_pages(hva, HUGE_PAGES, write, pages))
-		return false;
-	for (i = 0; i < HUGE_PAGES; i++) {
-		if (pages[i] != pages[0] + i ||
-		    (page_to_pfn(pages[0]) & (HUGE_PAGES - 1))) {
-			unpin_user_pages(pages, HUGE_PAGES);
-			return false;
-		}
-	}
-	return true;
+	if (pin_pages(hva + (gfn - base) * PAGE_SIZE, 1, write, &probe))
+		return NULL;
+	huge = PageTransCompound(probe) &&
+	       compound_order(compound_head(probe)) >= PMD_SHIFT - PAGE_SHIFT;
+	unpin_user_page(probe);
+	if (!huge)
+		return NULL;
+
+	pages = kmalloc_array(HUGE_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (!pages || pin_pages(hva, HUGE_PAGES, write, pages))
+		goto out;
+	/* One physically contiguous, aligned 2 MiB, as the process maps it. */
+	for (i = 0; i < HUGE_PAGES; i++)
+		if (pages[i] != pages[0] + i)
+			break;
+	if (i == HUGE_PAGES && !(page_to_pfn(pages[0]) & (HUGE_PAGES - 1)))
+		first = pages[0];
+	else
+		unpin_user_pages(pages, HUGE_PAGES);
+out:
+	kfree(pages);
+	return first;
 }
 
 /*
@@ -188,14 +229,9 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 	bool ro_slot = slot->flags & KVM_MEM_READONLY;
 	unsigned long hva = slot->userspace_addr +
 			    (gfn - slot->base_gfn) * PAGE_SIZE;
-	struct page *single, **pages;
+	struct page *single, *huge = NULL;
 	bool writable = !ro_slot;
 	u64 *e, perm;
-	int r = 0;
-
-	pages = kmalloc_array(HUGE_PAGES, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
 
 	/* A logged slot maps 4 KiB pages, writable only once written. */
 	if (slot->dirty_bitmap) {
@@ -203,42 +239,39 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 			__set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 		else
 			writable = false;
-	} else if (ept_try_huge(slot, gfn, writable, pages)) {
+	} else {
+		huge = ept_try_huge(slot, gfn, writable);
+	}
+	if (huge) {
 		e = ept_walk(vm, gfn << PAGE_SHIFT, 2, true);
-		if (!e || ept_present(*e)) {
-			/* No table, or mapped meanwhile at a smaller size. */
-			unpin_user_pages(pages, HUGE_PAGES);
-			if (!e) {
-				r = -ENOMEM;
-				goto out;
-			}
-		} else {
+		if (e && !ept_present(*e)) {
 			perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 			       (writable ? VMX_EPT_WRITABLE_MASK : 0);
-			*e = page_to_phys(pages[0]) | perm | EPT_LEAF_ATTRS |
+			*e = page_to_phys(huge) | perm | EPT_LEAF_ATTRS |
 			     EPT_LARGE;
 			vm->stats.pages_2m++;
-			goto out;
+			return 0;
 		}
+		/* No table, or mapped meanwhile at a smaller size. */
+		ept_unpin(page_to_phys(huge), 2);
+		if (!e)
+			return -ENOMEM;
 	}
 
 	if (pin_pages(hva, 1, writable || (write && !ro_slot), &single)) {
 		/* A read of memory the process may only read: map it RO. */
-		if (write || !writable || pin_pages(hva, 1, false, &single)) {
-			r = -EFAULT;
-			goto out;
-		}
+		if (write || !writable || pin_pages(hva, 1, false, &single))
+			return -EFAULT;
 		writable = false;
 	}
 	e = ept_walk(vm, gfn << PAGE_SHIFT, 1, true);
 	if (!e) {
 		unpin_user_page(single);
-		r = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	if (ept_present(*e) && (*e & EPT_LARGE)) {
 		unpin_user_page(single);	/* mapped whole meanwhile */
-		goto out;
+		return 0;
 	}
 	if (ept_present(*e)) {
 		/* A read-only mapping being upgraded for a write. */
@@ -255,9 +288,7 @@ static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
 	       (writable ? VMX_EPT_WRITABLE_MASK : 0);
 	*e = page_to_phys(single) | perm | EPT_LEAF_ATTRS;
 	vm->stats.pages_4k++;
-out:
-	kfree(pages);
-	return r;
+	return 0;
 }
 
 int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
@@ -286,18 +317,18 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
 void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			      const unsigned long *mask)
 {
-	u64 i, changed = 0;
+	u64 gfn, next, end = slot->base_gfn + slot->npages, changed = 0;
+	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	for (i = 0; i < slot->npages; i++) {
-		u64 gfn = slot->base_gfn + i, *e;
+	for (gfn = slot->base_gfn; gfn < end; gfn = next) {
+		u64 *e = ept_lookup(vm, gfn, &level, &next);
 
-		if (mask && !test_bit(i, mask))
+		if (!e)
 			continue;
-		e = ept_walk(vm, gfn << PAGE_SHIFT, 1, false);
-		if (!e || !ept_present(*e))
+		if (mask && level == 1 && !test_bit(gfn - slot->base_gfn, mask))
 			continue;
-		if (*e & EPT_LARGE) {
+		if (level == 2) {
 			u64 old = *e;
 
 			*e = 0;
@@ -349,30 +380,27 @@ static int zapped_add(struct ept_zapped *z, u64 e, int level)
 void ember_arch_memslot_remove(struct ember_vm *vm, struct ember_memslot *slot)
 {
 	struct ept_zapped z = { 0 };
-	u64 gfn, end = slot->base_gfn + slot->npages;
+	u64 gfn, next, end = slot->base_gfn + slot->npages;
 	unsigned int i;
+	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	for (gfn = slot->base_gfn; gfn < end; ) {
-		u64 *e = ept_walk(vm, gfn << PAGE_SHIFT, 1, false);
-		int level = 1;
+	for (gfn = slot->base_gfn; gfn < end; gfn = next) {
+		u64 *e = ept_lookup(vm, gfn, &level, &next);
+		u64 old;
 
-		if (e && (*e & EPT_LARGE))
-			level = 2;
-		if (e && ept_present(*e)) {
-			u64 old = *e;
-
-			*e = 0;
-			if (zapped_add(&z, old, level)) {
-				ept_flush_all(vm);
-				ept_unpin(old, level);
-			}
-			if (level == 2)
-				vm->stats.pages_2m--;
-			else
-				vm->stats.pages_4k--;
+		if (!e)
+			continue;
+		old = *e;
+		*e = 0;
+		if (zapped_add(&z, old, level)) {
+			ept_flush_all(vm);
+			ept_unpin(old, level);
 		}
-		gfn = level == 2 ? (gfn | (HUGE_PAGES - 1)) + 1 : gfn + 1;
+		if (level == 2)
+			vm->stats.pages_2m--;
+		else
+			vm->stats.pages_4k--;
 	}
 	if (z.n) {
 		ept_flush_all(vm);
