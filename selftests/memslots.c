@@ -8,9 +8,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kvm_util.h"
 
@@ -146,6 +148,29 @@ static void test_errnos(struct test_dev *dev)
 	ksft_pass("invalid regions fail with KVM's errnos");
 }
 
+/*
+ * Both hypervisors count the guest memory their EPT maps in 2 MiB pages in
+ * debugfs, <debugfs>/<kvm|ember>/<pid>-<vm fd>/pages_2m.  Both 2 MiB of the
+ * THP-backed slot, touched all over, must be mapped that way.
+ */
+static void check_2m_mappings(struct test_dev *dev, struct kvm_vm *vm)
+{
+	char path[128];
+	const char *text;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/pages_2m",
+		 dev->name, (int)getpid(), vm->fd);
+	text = read_text(path);
+	if (!text) {
+		printf("# %s: no %s (debugfs not mounted?)\n", dev->name, path);
+		return;
+	}
+	rec("2 MiB mappings after touching a 2 MiB THP slot", "%s",
+	    atoi(text) >= 2 ? ">= 2" : "fewer");
+	TEST_ASSERT(atoi(text) >= 2, "%s: %d pages mapped as 2 MiB", dev->name,
+		    atoi(text));
+}
+
 static struct kvm_vm *memop_vm(struct test_dev *dev, struct kvm_vcpu **v)
 {
 	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, v);
@@ -190,8 +215,10 @@ static void test_shared_memory(struct test_dev *dev)
 		TEST_ASSERT(huge[i * 512 + 1] == (uint64_t)i * 3,
 			    "huge slot page %d write", i);
 	}
+	check_2m_mappings(dev, vm);
 	vm_free(vm);
-	ksft_pass("guest and userspace see each other's writes");
+	ksft_pass("guest and userspace see each other's writes; THP-backed "
+		  "memory is mapped 2 MiB at a time");
 }
 
 static void test_readonly(struct test_dev *dev)
