@@ -57,8 +57,10 @@ check: testvm-build
 	VMRUN_DIR=$(BUILD)/vmrun T="$(T)" BUILD_DIR=$(BUILD)/testvm \
 		bash scripts/testvm/testvm.sh check
 
+# GUEST=linux boots the Linux guest under vmrun on ember and, when the
+# terminal is a terminal, leaves you at its shell (Ctrl-] leaves).
 run: testvm-build
-	EMBER_KO=$(TOP)/ember.ko VMRUN_DIR=$(BUILD)/vmrun \
+	EMBER_KO=$(TOP)/ember.ko VMRUN_DIR=$(BUILD)/vmrun GUEST="$(GUEST)" \
 	BUILD_DIR=$(BUILD)/testvm \
 		bash scripts/testvm/testvm.sh run
 

@@ -122,12 +122,61 @@ fi
 CMDLINE="console=ttyS0,115200 quiet panic=0 mitigations=off nokaslr cryptomgr.notests"
 CMDLINE+=" initcall_blacklist=nvme_core_init,acpi_thermal_init,crypto_kdf108_init"
 CMDLINE+=" ember.mode=$MODE"
+GUEST=${GUEST:-}
+[ -n "$GUEST" ] && CMDLINE+=" ember.guest=$GUEST"
+# An interactive guest: the serial port is bridged to this terminal.
+INTERACTIVE=0
+[ -n "$GUEST" ] && [ "$MODE" = run ] && [ -t 0 ] && [ -t 1 ] && INTERACTIVE=1
 BOCHS_CMDLINE="$CMDLINE clearcpuid=aperfmperf idle=halt tsc=reliable tsc_early_khz=$((IPS / 1000)) lpj=$((IPS / 250))"
+
+# A free TCP port on the loopback, for the interactive console.
+free_port() {
+	local p
+	for p in $(seq 5960 5999); do
+		(exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	die "no free TCP port in 5960-5999 for the interactive console"
+}
+
+# Interactive guest: this terminal, raw, on the test machine's serial port
+# until the end marker comes, the VM stops, or Ctrl-] is typed.  What the
+# guest prints is shown as it comes and kept in $LOG; the follow loop then
+# only reads $LOG for the verdict.
+bridge_terminal() {
+	local i c
+	for i in $(seq 1 100); do
+		{ exec 4<>"/dev/tcp/127.0.0.1/$SERIAL_PORT"; } 2>/dev/null && break
+		sleep 0.2
+	done
+	[ "$i" -lt 100 ] || die "cannot connect to the test machine's console"
+	echo "testvm: interactive console: Ctrl-] leaves; the guest boots for a few minutes first" >&2
+	STTY_SAVED=$(stty -g)
+	stty raw -echo
+	(cat <&4 | tee -a "$LOG") &
+	BRIDGE_PID=$!
+	while kill -0 "$VM_PID" 2>/dev/null && ! grep -q "^$MARKER" "$LOG"; do
+		IFS= read -r -s -n1 -t 1 -d '' c || { [ $? -gt 128 ] && continue; break; }
+		[ "$c" = $'\x1d' ] && break
+		[ -z "$c" ] && c=$'\n'
+		printf '%s' "$c" >&4 2>/dev/null || break
+	done
+	stty "$STTY_SAVED"
+	STTY_SAVED=
+	echo
+	kill "$BRIDGE_PID" 2>/dev/null
+	exec 4>&-
+}
 
 # ------------------------------------------------------------ start the VM
 VM_PID=
 TAIL_PID=
+STTY_SAVED=
+BRIDGE_PID=
 cleanup() {
+	[ -n "$STTY_SAVED" ] && stty "$STTY_SAVED"
+	STTY_SAVED=
+	if [ -n "$BRIDGE_PID" ]; then kill "$BRIDGE_PID" 2>/dev/null; fi
+	BRIDGE_PID=
 	if [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; then
 		kill "$VM_PID" 2>/dev/null || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -176,6 +225,14 @@ else
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
 		"$ISO" 2>"$BUILD_DIR/xorriso.log" || die "xorriso failed, see $BUILD_DIR/xorriso.log"
 
+	# The console: a file, or for an interactive guest a TCP socket on
+	# the loopback that bridge_terminal() connects this terminal to.
+	COM1="com1: enabled=1, mode=file, dev=\"$LOG\""
+	if [ $INTERACTIVE = 1 ]; then
+		SERIAL_PORT=$(free_port)
+		COM1="com1: enabled=1, mode=socket-server, dev=127.0.0.1:$SERIAL_PORT"
+	fi
+
 	# The rfb display (the only headless one) listens on a TCP port: Bochs
 	# itself tries 5900..5949 and takes the first free one, and panics if
 	# none is free (reported below).  timeout=0: do not wait for a viewer.
@@ -189,7 +246,7 @@ else
 	display_library: rfb, options="timeout=0"
 	ata0-master: type=cdrom, path="$BUILD_DIR/test.iso", status=inserted
 	boot: cdrom
-	com1: enabled=1, mode=file, dev="$LOG"
+	$COM1
 	mouse: enabled=0
 	speaker: enabled=0
 	sound: driver=dummy
@@ -204,6 +261,12 @@ else
 	bochs -q -f "$BUILD_DIR/bochsrc" -rc "$BUILD_DIR/bochs.rc" \
 		</dev/null >"$BUILD_DIR/bochs.out" 2>&1 &
 	VM_PID=$!
+fi
+REPLAY_QUIET=0
+if [ $INTERACTIVE = 1 ]; then
+	bridge_terminal
+	REPLAY_QUIET=1		# it was all shown already
+	grep -q "^$MARKER" "$LOG" || echo "testvm: left the console before the guest ended" >&2
 fi
 
 # ------------------------------------------------------------ follow the console
@@ -243,12 +306,13 @@ handle_line() {
 	"ember-testvm: /init started"*)
 		state=init
 		boot_secs=$(($(date +%s) - START))
-		echo "testvm: guest /init started after ${boot_secs}s" ;;
+		[ $REPLAY_QUIET = 1 ] ||
+			echo "testvm: guest /init started after ${boot_secs}s" ;;
 	esac
 	[ $state = boot ] && return
 
 	if [ "$MODE" = run ]; then
-		echo "$l"
+		[ $REPLAY_QUIET = 1 ] || echo "$l"
 		if [[ $l =~ ^ember-testvm:\ RESULT\ demo=([0-9]+)\ kernel_log=([a-z]+) ]]; then
 			demo_rc=${BASH_REMATCH[1]}
 			kernel_log=${BASH_REMATCH[2]}
@@ -307,6 +371,7 @@ while :; do
 		break
 	fi
 done
+[ $INTERACTIVE = 1 ] && [ $done_marker = 0 ] && done_marker=1	# user left
 ELAPSED=$(($(date +%s) - START))
 cleanup
 [ $done_marker = 1 ] || flush_diag
