@@ -142,7 +142,7 @@ static const struct file_operations vcpu_fops = {
 int ember_vcpu_create(struct ember_vm *vm, unsigned long id)
 {
 	struct ember_vcpu *vcpu;
-	int fd, r;
+	int fd, i, r;
 
 	if (id >= EMBER_MAX_VCPU_ID)
 		return -EINVAL;
@@ -165,8 +165,8 @@ int ember_vcpu_create(struct ember_vm *vm, unsigned long id)
 		r = -EINVAL;
 		goto out_unlock;
 	}
-	for (fd = 0; fd < vm->nr_vcpus; fd++) {
-		if (vm->vcpus[fd]->id == id) {
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i]->id == id) {
 			r = -EEXIST;
 			goto out_unlock;
 		}

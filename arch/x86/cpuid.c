@@ -151,12 +151,11 @@ static const struct {
 } supported[] = {
 	{ 0, 0, { ~0u, ~0u, ~0u, ~0u } },
 	{ 1, 0, { ~0u, ~0u,
-		  /* SSE3 PCLMUL SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT
-		   * AES RDRAND */
+		  /* SSE3 PCLMUL SSSE3 CX16 PCID SSE4 MOVBE POPCNT AES RDRAND */
 		  BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(19) | BIT(20) |
 		  BIT(22) | BIT(23) | BIT(25) | BIT(30) | BIT(17),
-		  /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT
-		   * PSE36 CLFLUSH MMX FXSR SSE SSE2 (no MCE/MCA: no banks) */
+		  /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT */
+		  /* PSE36 CLFLUSH MMX FXSR SSE SSE2 (no MCE/MCA: no banks) */
 		  BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) |
 		  BIT(6) | BIT(8) | BIT(9) | BIT(11) | BIT(13) | BIT(15) |
 		  BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) |
