@@ -17,6 +17,9 @@ fi
 
 echo "== ember is loaded:"
 grep '^ember ' /proc/modules
+echo "== VMX features ember found (/sys/kernel/debug/ember/capabilities):"
+grep -E '^(ept|ept_2m_pages|vpid|unrestricted_guest|preemption_timer|true_controls):' \
+	/sys/kernel/debug/ember/capabilities | sed 's/^/  /'
 echo "== vmrun --probe:"
 "$HERE/vmrun" --probe
 status=0
