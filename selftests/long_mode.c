@@ -96,6 +96,49 @@ static void guest_state(void)
 	GUEST_SYNC(read_rflags());
 }
 
+/*
+ * The debug registers as the guest writes and reads them back: each keeps
+ * its own value (DR6 and DR7 with their fixed bits), none reads another's.
+ * No breakpoint is enabled (DR7's enable bits stay 0).
+ */
+static void guest_debugregs(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %0, %%db0" : : "r"(0x1000ul));
+	__asm__ volatile("mov %0, %%db3" : : "r"(0x4000ul));
+	__asm__ volatile("mov %0, %%db7" : : "r"(0x300ul));	/* LE, GE */
+	__asm__ volatile("mov %0, %%db6" : : "r"(0ul));
+	__asm__ volatile("mov %%db0, %0" : "=r"(v));
+	GUEST_SYNC(v);
+	__asm__ volatile("mov %%db3, %0" : "=r"(v));
+	GUEST_SYNC(v);
+	__asm__ volatile("mov %%db6, %0" : "=r"(v));
+	GUEST_SYNC(v);
+	__asm__ volatile("mov %%db7, %0" : "=r"(v));
+	GUEST_SYNC(v);
+}
+
+static void test_debugregs(struct test_dev *dev)
+{
+	static const uint64_t want[] = { 0x1000, 0x4000, 0xffff0ff0, 0x700 };
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_debugregs, &v);
+	struct ucall uc;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+		rec("guest debug register", "0x%lx", (unsigned long)uc.args[0]);
+		TEST_ASSERT(uc.args[0] == want[i], "%s reads 0x%lx, want 0x%lx",
+			    (const char *[]){ "DR0", "DR3", "DR6", "DR7" }[i],
+			    (unsigned long)uc.args[0], (unsigned long)want[i]);
+	}
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("MOV to and from DR0, DR3, DR6, DR7 in the guest");
+}
+
 static void test_state(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
@@ -333,9 +376,10 @@ static void run(struct test_dev *dev)
 	test_exceptions(dev);
 	test_pio(dev);
 	test_mmio(dev);
+	test_debugregs(dev);
 }
 
 int main(void)
 {
-	return ksft_run_devices("long_mode", 5, run);
+	return ksft_run_devices("long_mode", 6, run);
 }

@@ -173,7 +173,7 @@ static int handle_dr_access(struct ember_vcpu *vcpu)
 		vmx_inject_ud(vcpu);
 		return 1;
 	}
-	if (dr >= 4)
+	if (dr == 4 || dr == 5)
 		dr += 2;	/* DR4/DR5 alias DR6/DR7 without CR4.DE */
 	if (to_reg) {
 		val = dr < 4 ? vcpu->arch.db[dr] :
@@ -190,7 +190,8 @@ static int handle_dr_access(struct ember_vcpu *vcpu)
 			vmx_inject_gp(vcpu, 0);
 			return 1;
 		} else if (dr == 6) {
-			vcpu->arch.dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
+			/* No RTM for guests: bit 16 reads as 1 too. */
+			vcpu->arch.dr6 = (val & DR6_VOLATILE) | DR6_ACTIVE_LOW;
 		} else {
 			vcpu->arch.dr7 = (val & DR7_VOLATILE) | DR7_FIXED_1;
 		}

@@ -12,7 +12,6 @@
 /* Debug registers' fixed bits (SDM Vol. 3B 18.2.3, 18.2.4). */
 #define DR6_ACTIVE_LOW	0xffff0ff0ul
 #define DR6_VOLATILE	0x0001e80ful
-#define DR6_FIXED_1	0xfffe0ff0ul
 #define DR7_FIXED_1	0x00000400ul
 #define DR7_VOLATILE	0xffff2bfful
 
