@@ -114,9 +114,14 @@ static int handle_cr_access(struct ember_vcpu *vcpu)
 		if (vmx_guest_cs_bytes(vcpu) != 8)
 			val = (u32)val;
 		if (cr == 0) {
+			/*
+			 * SDM Vol. 3A 9.8.5: paging with LME needs PAE; paging
+			 * cannot be turned off from 64-bit code.
+			 */
 			if (!vmx_cr0_valid(val) ||
 			    ((val & X86_CR0_PG) && (vcpu->arch.efer & EFER_LME) &&
-			     !(vcpu->arch.cr4 & X86_CR4_PAE)))
+			     !(vcpu->arch.cr4 & X86_CR4_PAE)) ||
+			    (!(val & X86_CR0_PG) && vmx_guest_cs_bytes(vcpu) == 8))
 				goto gp;
 			vmx_set_cr0(vcpu, val);
 		} else if (cr == 4) {
