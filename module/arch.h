@@ -40,9 +40,16 @@ int ember_arch_vm_init(struct ember_vm *vm);
 void ember_arch_vm_destroy(struct ember_vm *vm);
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
-/* @slot's range stops being guest memory.  Caller holds vm->mmu_lock. */
-void ember_arch_memslot_remove(struct ember_vm *vm,
-			       struct ember_memslot *slot);
+/*
+ * Unmap guest pages [@start, @end) of @slot, and flush them from every
+ * CPU before returning.  A writable page unmapped is marked dirty for the
+ * process.  Caller holds vm->mmu_lock; with @may_yield, the lock may be
+ * dropped for a while on a long range, and the return value says whether
+ * it was (so that a caller iterating over the slots starts again).
+ */
+bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
+				struct ember_memslot *slot, u64 start, u64 end,
+				bool may_yield);
 /*
  * Make the next guest write to each page of @slot whose bit is set in
  * @mask (all pages if NULL) fault, for dirty logging.  vm->mmu_lock.

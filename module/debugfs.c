@@ -55,9 +55,9 @@ static int pages_4k_show(struct seq_file *m, void *unused)
 {
 	struct ember_vm *vm = m->private;
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	seq_printf(m, "%lu\n", vm->stats.pages_4k);
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 
@@ -65,9 +65,9 @@ static int pages_2m_show(struct seq_file *m, void *unused)
 {
 	struct ember_vm *vm = m->private;
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	seq_printf(m, "%lu\n", vm->stats.pages_2m);
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 

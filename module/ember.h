@@ -10,8 +10,10 @@
 #include <linux/kref.h>
 #include <linux/kvm.h>
 #include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/spinlock.h>
 
 #include "arch_types.h"		/* struct ember_arch_vm, ember_arch_vcpu */
 
@@ -50,13 +52,36 @@ struct ember_vm {
 	int nr_vcpus;
 
 	/*
-	 * mmu_lock protects the memory slots and everything derived from
-	 * them (the EPT tables and the pages they pin).
+	 * Two locks guard guest memory, always taken in this order:
+	 *
+	 * slots_lock (a mutex) serializes the users of the memory slots that
+	 * may sleep: slot changes, dirty-log reads, guest faults (which look
+	 * up the process's pages) and copies to and from guest memory.
+	 *
+	 * mmu_lock (a spinlock) protects what the MMU notifier reads and
+	 * changes: the slots themselves (changed under both locks), the
+	 * backend's translation tables and the invalidation state below.
+	 * Nothing allocates or sleeps under it.
 	 */
-	struct mutex mmu_lock;
+	struct mutex slots_lock;
+	spinlock_t mmu_lock;
 	struct ember_memslot slots[EMBER_MAX_MEMSLOTS];	/* by slot id */
 	u16 active_slots[EMBER_MAX_MEMSLOTS];	/* ids of slots in use */
 	int nr_active_slots;
+
+	/*
+	 * Guest memory is the process's memory and follows its mappings:
+	 * the EPT holds no reference on the pages it maps.  The notifier
+	 * unmaps from the guest whatever the kernel is about to unmap,
+	 * move or write-protect in the process; a guest fault that looked
+	 * up a page while that happened (invalidate_seq moved, or a range
+	 * being invalidated covers it) maps nothing and retries.
+	 */
+	struct mmu_notifier mmu_notifier;
+	unsigned long invalidate_seq;		/* mmu_lock */
+	long invalidate_in_progress;		/* mmu_lock */
+	unsigned long invalidate_start;		/* union of the ranges in */
+	unsigned long invalidate_end;		/* progress; mmu_lock */
 
 	/* Guest pages mapped, by size, as KVM's pages_4k/pages_2m. */
 	struct {
@@ -88,16 +113,45 @@ unsigned int ember_virt_users(void);
 int ember_vm_create(unsigned long type);
 void ember_vm_put(struct ember_vm *vm);
 
-/* memslot.c; callers hold vm->mmu_lock. */
+/* memslot.c; callers hold vm->slots_lock. */
 int ember_set_memory_region(struct ember_vm *vm,
 			    const struct kvm_userspace_memory_region *mem);
 int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log);
 void ember_memslots_free(struct ember_vm *vm);
+/* The slot holding @gfn, or NULL; slots_lock or mmu_lock held. */
 struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn);
+static inline unsigned long ember_gfn_to_hva(const struct ember_memslot *slot,
+					     u64 gfn)
+{
+	return slot->userspace_addr + (gfn - slot->base_gfn) * PAGE_SIZE;
+}
 int ember_read_guest(struct ember_vm *vm, u64 gpa, void *buf,
 		     unsigned int len);
 int ember_write_guest(struct ember_vm *vm, u64 gpa, const void *buf,
 		      unsigned int len);
+
+/* mmu_notifier.c: guest memory follows the process's mappings. */
+int ember_mmu_notifier_register(struct ember_vm *vm);
+void ember_mmu_notifier_unregister(struct ember_vm *vm);
+
+/*
+ * A guest fault read vm->invalidate_seq (then smp_rmb()) before it looked
+ * up the process's page at @hva.  Under mmu_lock: must it map nothing and
+ * retry, because that page may since have been unmapped or replaced?  The
+ * whole 2 MiB around @hva counts, so that a fault may map a 2 MiB page.
+ */
+static inline bool ember_mmu_invalidate_retry(struct ember_vm *vm,
+					      unsigned long seq,
+					      unsigned long hva)
+{
+	unsigned long lo = hva & PMD_MASK, hi = lo + PMD_SIZE;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (unlikely(vm->invalidate_in_progress) &&
+	    lo < vm->invalidate_end && vm->invalidate_start < hi)
+		return true;
+	return vm->invalidate_seq != seq;
+}
 
 /* vcpu.c */
 int ember_vcpu_create(struct ember_vm *vm, unsigned long id);

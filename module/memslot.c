@@ -17,21 +17,39 @@ static unsigned long dirty_bitmap_bytes(const struct ember_memslot *slot)
 	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
 }
 
-/* Start or stop dirty logging as @flags say. */
+/* The whole of @slot leaves the guest's address space.  mmu_lock held. */
+static void memslot_unmap(struct ember_vm *vm, struct ember_memslot *slot)
+{
+	ember_arch_unmap_gfn_range(vm, slot, slot->base_gfn,
+				   slot->base_gfn + slot->npages, true);
+}
+
+/*
+ * Start or stop dirty logging as @flags say.  Starting write-protects the
+ * slot; stopping unmaps it, so that it faults back in 2 MiB at a time where
+ * the process's memory allows (logging maps 4 KiB pages only).
+ */
 static int memslot_set_logging(struct ember_vm *vm, struct ember_memslot *slot,
 			       u32 flags)
 {
 	bool log = flags & KVM_MEM_LOG_DIRTY_PAGES;
+	unsigned long *bitmap;
 
 	if (log && !slot->dirty_bitmap) {
-		slot->dirty_bitmap = kvzalloc(dirty_bitmap_bytes(slot),
-					      GFP_KERNEL_ACCOUNT);
-		if (!slot->dirty_bitmap)
+		bitmap = kvzalloc(dirty_bitmap_bytes(slot), GFP_KERNEL_ACCOUNT);
+		if (!bitmap)
 			return -ENOMEM;
+		spin_lock(&vm->mmu_lock);
+		slot->dirty_bitmap = bitmap;
 		ember_arch_write_protect(vm, slot, NULL);
+		spin_unlock(&vm->mmu_lock);
 	} else if (!log && slot->dirty_bitmap) {
-		kvfree(slot->dirty_bitmap);
+		spin_lock(&vm->mmu_lock);
+		bitmap = slot->dirty_bitmap;
 		slot->dirty_bitmap = NULL;
+		memslot_unmap(vm, slot);
+		spin_unlock(&vm->mmu_lock);
+		kvfree(bitmap);
 	}
 	return 0;
 }
@@ -44,7 +62,8 @@ struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn)
 {
 	int i;
 
-	lockdep_assert_held(&vm->mmu_lock);
+	lockdep_assert(lockdep_is_held(&vm->slots_lock) ||
+		       lockdep_is_held(&vm->mmu_lock));
 	for (i = 0; i < vm->nr_active_slots; i++) {
 		struct ember_memslot *s = &vm->slots[vm->active_slots[i]];
 
@@ -82,14 +101,19 @@ static void memslot_deactivate(struct ember_vm *vm, u16 id)
 	}
 }
 
+/*
+ * KVM_SET_USER_MEMORY_REGION.  Slots change under mmu_lock too, since the
+ * MMU notifier reads them under it alone.
+ */
 int ember_set_memory_region(struct ember_vm *vm,
 			    const struct kvm_userspace_memory_region *mem)
 {
 	struct ember_memslot *slot;
+	unsigned long *bitmap;
 	u64 base_gfn, npages;
 	u16 id = (u16)mem->slot;
 
-	lockdep_assert_held(&vm->mmu_lock);
+	lockdep_assert_held(&vm->slots_lock);
 
 	if (mem->flags & ~EMBER_MEM_FLAGS)
 		return -EINVAL;
@@ -114,10 +138,13 @@ int ember_set_memory_region(struct ember_vm *vm,
 	if (!npages) {				/* delete */
 		if (!slot->npages)
 			return -EINVAL;
-		ember_arch_memslot_remove(vm, slot);
+		spin_lock(&vm->mmu_lock);
+		memslot_unmap(vm, slot);
 		memslot_deactivate(vm, id);
-		kvfree(slot->dirty_bitmap);
+		bitmap = slot->dirty_bitmap;
 		memset(slot, 0, sizeof(*slot));
+		spin_unlock(&vm->mmu_lock);
+		kvfree(bitmap);
 		return 0;
 	}
 
@@ -138,23 +165,37 @@ int ember_set_memory_region(struct ember_vm *vm,
 	if (memslot_overlaps(vm, id, base_gfn, npages))
 		return -EEXIST;
 
-	if (slot->npages) {			/* move: unmap the old range */
-		ember_arch_memslot_remove(vm, slot);
+	if (slot->npages) {			/* move, with the new flags */
+		int r = memslot_set_logging(vm, slot, mem->flags);
+
+		if (r)
+			return r;
+		spin_lock(&vm->mmu_lock);
+		memslot_unmap(vm, slot);
+		slot->base_gfn = base_gfn;
+		slot->flags = mem->flags;
+		spin_unlock(&vm->mmu_lock);
 		if (slot->dirty_bitmap)
 			memset(slot->dirty_bitmap, 0, dirty_bitmap_bytes(slot));
-	} else {
-		slot->npages = npages;
-		if (memslot_set_logging(vm, slot, mem->flags)) {
-			slot->npages = 0;
-			return -ENOMEM;
-		}
-		vm->active_slots[vm->nr_active_slots++] = id;
+		return 0;
 	}
+
+	bitmap = NULL;
+	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		bitmap = kvzalloc(ALIGN(npages, BITS_PER_LONG) / 8,
+				  GFP_KERNEL_ACCOUNT);
+		if (!bitmap)
+			return -ENOMEM;
+	}
+	spin_lock(&vm->mmu_lock);
 	slot->id = id;
 	slot->base_gfn = base_gfn;
 	slot->npages = npages;
 	slot->userspace_addr = mem->userspace_addr;
 	slot->flags = mem->flags;
+	slot->dirty_bitmap = bitmap;
+	vm->active_slots[vm->nr_active_slots++] = id;
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 
@@ -171,7 +212,7 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 
 	if ((log->slot >> 16) || id >= EMBER_MAX_MEMSLOTS)
 		return -EINVAL;
-	lockdep_assert_held(&vm->mmu_lock);
+	lockdep_assert_held(&vm->slots_lock);
 	slot = &vm->slots[id];
 	if (!slot->npages || !slot->dirty_bitmap)
 		return -ENOENT;
@@ -185,7 +226,9 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 		r = -EFAULT;
 	else if (!bitmap_empty(snap, slot->npages)) {
 		bitmap_zero(slot->dirty_bitmap, slot->npages);
+		spin_lock(&vm->mmu_lock);
 		ember_arch_write_protect(vm, slot, snap);
+		spin_unlock(&vm->mmu_lock);
 	}
 	kvfree(snap);
 	return r;
@@ -203,11 +246,13 @@ void ember_memslots_free(struct ember_vm *vm)
 /*
  * Copy to or from guest-physical memory, page by page through the slots.
  * Returns 0, or -EFAULT where no slot (or no writable slot) backs @gpa.
- * The caller holds vm->mmu_lock and runs in the VM's address space.
+ * The caller holds vm->slots_lock (the copy may fault, and take the
+ * process's mmap_lock) and runs in the VM's address space.
  */
 static int guest_copy(struct ember_vm *vm, u64 gpa, void *buf,
 		      unsigned int len, bool write)
 {
+	lockdep_assert_held(&vm->slots_lock);
 	while (len) {
 		unsigned int off = offset_in_page(gpa);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
@@ -217,8 +262,8 @@ static int guest_copy(struct ember_vm *vm, u64 gpa, void *buf,
 
 		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
 			return -EFAULT;
-		hva = (void __user *)(s->userspace_addr +
-			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE + off);
+		hva = (void __user *)(ember_gfn_to_hva(s, gpa >> PAGE_SHIFT) +
+				      off);
 		if (write ? copy_to_user(hva, buf, n) : copy_from_user(buf, hva, n))
 			return -EFAULT;
 		/* Writes on the guest's behalf count for dirty logging too. */

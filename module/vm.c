@@ -25,6 +25,7 @@ static void ember_vm_free(struct kref *ref)
 
 	ember_debugfs_vm_destroy(vm);
 	ember_vcpus_free(vm);
+	ember_mmu_notifier_unregister(vm);
 	ember_arch_vm_destroy(vm);
 	ember_memslots_free(vm);
 	mmdrop(vm->mm);
@@ -50,9 +51,9 @@ static long ember_vm_set_memory_region(struct ember_vm *vm, void __user *argp)
 
 	if (copy_from_user(&mem, argp, sizeof(mem)))
 		return -EFAULT;
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->slots_lock);
 	r = ember_set_memory_region(vm, &mem);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -63,9 +64,9 @@ static long ember_vm_get_dirty_log(struct ember_vm *vm, void __user *argp)
 
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->slots_lock);
 	r = ember_get_dirty_log(vm, &log);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -116,7 +117,8 @@ int ember_vm_create(unsigned long type)
 		return -ENOMEM;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mmu_lock);
+	mutex_init(&vm->slots_lock);
+	spin_lock_init(&vm->mmu_lock);
 
 	r = ember_virt_get();
 	if (r)
@@ -128,23 +130,28 @@ int ember_vm_create(unsigned long type)
 
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = ember_mmu_notifier_register(vm);
+	if (r)
+		goto out_drop_mm;
 
 	/* The fd number names the debugfs directory, so install it last. */
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		goto out_drop_mm;
+		goto out_unregister;
 	}
 	file = anon_inode_getfile("ember-vm", &ember_vm_fops, vm, O_RDWR);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		r = PTR_ERR(file);
-		goto out_drop_mm;
+		goto out_unregister;
 	}
 	ember_debugfs_vm_create(vm, fd);
 	fd_install(fd, file);
 	return fd;
 
+out_unregister:
+	ember_mmu_notifier_unregister(vm);
 out_drop_mm:
 	mmdrop(vm->mm);
 	ember_arch_vm_destroy(vm);

@@ -91,6 +91,9 @@ struct ember_arch_vcpu {
 
 	struct vmx_pending io;
 	void *pio_page;
+	/* Zeroed EPT table pages for the next fault, filled before mmu_lock. */
+	void *ept_cache[3];
+	unsigned int ept_cache_n;
 	unsigned long exit_qual;
 	u32 exit_reason;
 	int last_entry_cpu;

@@ -2,25 +2,28 @@
 /*
  * EPT: the guest-physical address space of a VM, filled on demand.
  *
- * Each EPT violation on guest RAM pins the page of the process behind it
- * and maps it: 2 MiB at once where the slot covers the whole aligned 2 MiB,
- * guest and host addresses are aligned alike, and the host backs it with
- * one physically contiguous huge page; 4 KiB otherwise.  A pinned page
- * cannot be freed or reused while EPT can reach it.  Removing a mapping
- * clears the entry, flushes every CPU (INVEPT), and only then unpins.
+ * Each EPT violation on guest RAM looks up the page of the process behind
+ * it and maps it: 2 MiB at once where the slot covers the whole aligned
+ * 2 MiB, guest and host addresses are aligned alike, and the process maps
+ * the address with a page of 2 MiB or more; 4 KiB otherwise.  The EPT holds
+ * no reference on what it maps: the MMU notifier (module/mmu_notifier.c)
+ * unmaps a range, here, before the process's mapping of it changes, and a
+ * fault that raced with that maps nothing and lets the guest fault again.
  *
  * 4-level tables, write-back, accessed/dirty flags off (SDM Vol. 3C 29.3).
- * Everything here runs under vm->mmu_lock.
+ * The tables change under vm->mmu_lock, a spinlock: a fault takes the
+ * table pages it may need from a per-vCPU cache filled before the lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <asm/io.h>
 
 #include "arch.h"
+#include "host_mm.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -36,6 +39,11 @@
 static bool ept_present(u64 e)
 {
 	return e & VMX_EPT_RWX_MASK;
+}
+
+static bool ept_leaf(u64 e, int level)
+{
+	return level == 1 || (e & EPT_LARGE);
 }
 
 static u64 *ept_table(u64 e)
@@ -64,33 +72,51 @@ static void ept_flush_all(struct ember_vm *vm)
 	on_each_cpu(ept_flush_this_cpu, &vm->arch.eptp, 1);
 }
 
-static void ept_unpin(u64 e, int level)
+/*
+ * The guest may have written the page of the writable leaf @e without the
+ * process's page tables knowing: tell the page, so that reclaim writes it
+ * back rather than dropping it.  The page is still the process's here (it
+ * is unmapped from the guest before it is unmapped from the process).
+ */
+static void ept_mark_dirty(u64 e)
 {
-	struct page *page = pfn_to_page((e & EPT_PTE_ADDR_MASK) >> PAGE_SHIFT);
-	unsigned long i, n = level == 2 ? HUGE_PAGES : 1;
+	struct page *page;
 
-	for (i = 0; i < n; i++)
-		unpin_user_page(page + i);
+	if (!(e & VMX_EPT_WRITABLE_MASK))
+		return;
+	page = pfn_to_page((e & EPT_PTE_ADDR_MASK) >> PAGE_SHIFT);
+	if (!PageReserved(page))
+		SetPageDirty(page);	/* the head, for a huge page */
 }
 
-/* Frees the tables below @table and unpins what they map. */
+/* Clear the leaf @e, which maps at @level.  The caller flushes. */
+static void ept_zap_leaf(struct ember_vm *vm, u64 *e, int level)
+{
+	u64 old = *e;
+
+	*e = 0;
+	ept_mark_dirty(old);
+	if (level == 2)
+		vm->stats.pages_2m--;
+	else
+		vm->stats.pages_4k--;
+}
+
+/* Frees the tables below @table, which map nothing any more. */
 static void ept_free_table(u64 *table, int level)
 {
 	int i;
 
-	for (i = 0; i < EPT_ENTRIES; i++) {
-		u64 e = table[i];
-
-		if (!ept_present(e))
-			continue;
-		if (level == 1 || (e & EPT_LARGE))
-			ept_unpin(e, level);
-		else
-			ept_free_table(ept_table(e), level - 1);
-	}
+	for (i = 0; level > 1 && i < EPT_ENTRIES; i++)
+		if (ept_present(table[i]) && !ept_leaf(table[i], level))
+			ept_free_table(ept_table(table[i]), level - 1);
 	free_page((unsigned long)table);
 }
 
+/*
+ * By now the MMU notifier's release has unmapped every page (it runs when
+ * the process exits, or at the latest when the VM unregisters it).
+ */
 void ember_arch_vm_destroy(struct ember_vm *vm)
 {
 	if (!vm->arch.ept_root)
@@ -101,11 +127,30 @@ void ember_arch_vm_destroy(struct ember_vm *vm)
 	vm->arch.ept_root = NULL;
 }
 
+/* The per-vCPU cache of zeroed table pages, one per level below the root. */
+static int ept_cache_fill(struct ember_arch_vcpu *a)
+{
+	while (a->ept_cache_n < ARRAY_SIZE(a->ept_cache)) {
+		void *t = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!t)
+			return -ENOMEM;
+		a->ept_cache[a->ept_cache_n++] = t;
+	}
+	return 0;
+}
+
+void ept_cache_free(struct ember_arch_vcpu *a)
+{
+	while (a->ept_cache_n)
+		free_page((unsigned long)a->ept_cache[--a->ept_cache_n]);
+}
+
 /*
  * The leaf entry mapping guest page @gfn, or NULL; *level is its level
- * (1 = 4 KiB, 2 = 2 MiB).  When nothing maps @gfn, *next is the first
- * guest page past the hole, so that walks over sparse ranges skip whole
- * missing tables rather than every page.
+ * (1 = 4 KiB, 2 = 2 MiB).  *next is the first guest page past that entry,
+ * or past the hole when nothing maps @gfn, so that walks over sparse
+ * ranges skip whole missing tables rather than every page.
  */
 static u64 *ept_lookup(struct ember_vm *vm, u64 gfn, int *level, u64 *next)
 {
@@ -116,13 +161,11 @@ static u64 *ept_lookup(struct ember_vm *vm, u64 gfn, int *level, u64 *next)
 		int shift = 9 * (l - 1);
 		u64 *e = &table[(gfn >> shift) & 511];
 
-		if (!ept_present(*e)) {
-			*next = ((gfn >> shift) + 1) << shift;
+		*next = ((gfn >> shift) + 1) << shift;
+		if (!ept_present(*e))
 			return NULL;
-		}
-		if (l == 1 || (*e & EPT_LARGE)) {
+		if (ept_leaf(*e, l)) {
 			*level = l;
-			*next = ((gfn >> shift) + 1) << shift;
 			return e;
 		}
 		table = ept_table(*e);
@@ -131,163 +174,147 @@ static u64 *ept_lookup(struct ember_vm *vm, u64 gfn, int *level, u64 *next)
 }
 
 /*
- * The entry for @gpa at @level (1 = 4 KiB, 2 = 2 MiB), creating tables on
- * the way; NULL if a table cannot be allocated.  With @create false, NULL
- * where nothing is mapped.  A 2 MiB leaf in the way is returned as is.
+ * The entry for @gfn at @level (1 = 4 KiB, 2 = 2 MiB), creating tables on
+ * the way from the vCPU's cache.  A 2 MiB leaf met on the way to level 1 is
+ * returned as it is; *level then says 2.
  */
-static u64 *ept_walk(struct ember_vm *vm, u64 gpa, int level, bool create)
+static u64 *ept_walk(struct ember_vm *vm, struct ember_arch_vcpu *a, u64 gfn,
+		     int *level)
 {
 	u64 *table = vm->arch.ept_root;
 	int l;
 
-	for (l = EPT_LEVELS; l > level; l--) {
-		u64 *e = &table[(gpa >> (12 + 9 * (l - 1))) & 511];
+	for (l = EPT_LEVELS; l > *level; l--) {
+		u64 *e = &table[(gfn >> (9 * (l - 1))) & 511];
 
 		if (!ept_present(*e)) {
-			u64 *t;
+			u64 *t = a->ept_cache[--a->ept_cache_n];
 
-			if (!create)
-				return NULL;
-			t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-			if (!t)
-				return NULL;
 			*e = __pa(t) | VMX_EPT_RWX_MASK;
-		} else if (*e & EPT_LARGE) {
+		} else if (ept_leaf(*e, l)) {
+			*level = l;
 			return e;
 		}
 		table = ept_table(*e);
 	}
-	return &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-}
-
-/* Pins @n pages at @hva; all or nothing.  Returns 0 or -EFAULT. */
-static int pin_pages(unsigned long hva, int n, bool write, struct page **pages)
-{
-	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
-	int got = pin_user_pages_fast(hva, n, flags, pages);
-
-	if (got == n)
-		return 0;
-	if (got > 0)
-		unpin_user_pages(pages, got);
-	return -EFAULT;
+	return &table[(gfn >> (9 * (*level - 1))) & 511];
 }
 
 /*
- * Is the 2 MiB around @gfn mappable as one page?  If so, returns the
- * first of its 512 pages, all pinned; NULL otherwise.
+ * Replace the table of 4 KiB entries at @e by nothing, so that a 2 MiB
+ * page can take its place (the process's memory there became one huge
+ * page, or dirty logging stopped).
  */
-static struct page *ept_try_huge(struct ember_memslot *slot, u64 gfn,
-				 bool write)
+static void ept_zap_table(struct ember_vm *vm, u64 *e)
+{
+	u64 *table = ept_table(*e);
+	int i;
+
+	*e = 0;
+	for (i = 0; i < EPT_ENTRIES; i++)
+		if (ept_present(table[i]))
+			ept_zap_leaf(vm, &table[i], 1);
+	ept_flush_all(vm);
+	free_page((unsigned long)table);
+}
+
+/*
+ * Map guest page @gfn to host page @pfn, 4 KiB or (@level 2) the 2 MiB
+ * around both.  Under mmu_lock, after the invalidation check.
+ */
+static void ept_install(struct ember_vcpu *vcpu, u64 gfn, u64 pfn, int level,
+			bool writable)
+{
+	struct ember_vm *vm = vcpu->vm;
+	u64 perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+		   (writable ? VMX_EPT_WRITABLE_MASK : 0);
+	int at = level;
+	u64 *e = ept_walk(vm, &vcpu->arch, gfn, &at);
+
+	if (at == 2 && level == 2 && ept_present(*e) && !(*e & EPT_LARGE))
+		ept_zap_table(vm, e);
+	if (ept_present(*e)) {
+		/*
+		 * Mapped already, by another vCPU or read-only, and at the
+		 * same size: the same page, unless the notifier unmapped it
+		 * in between.  Only the permission grows, which needs no
+		 * flush: the EPT violation flushed the translations of this
+		 * address (SDM Vol. 3C 29.4.3.1).  Otherwise start afresh.
+		 */
+		u64 base = at == 2 ? (pfn - (gfn & (HUGE_PAGES - 1))) : pfn;
+
+		if (at == level &&
+		    (*e & EPT_PTE_ADDR_MASK) == base << PAGE_SHIFT) {
+			*e |= perm;
+			return;
+		}
+		ept_zap_leaf(vm, e, at);
+		ept_flush_all(vm);
+		at = level;
+		e = ept_walk(vm, &vcpu->arch, gfn, &at);
+	}
+	if (level == 2) {
+		*e = ((pfn & ~(u64)(HUGE_PAGES - 1)) << PAGE_SHIFT) | perm |
+		     EPT_LEAF_ATTRS | EPT_LARGE;
+		vm->stats.pages_2m++;
+	} else {
+		*e = (pfn << PAGE_SHIFT) | perm | EPT_LEAF_ATTRS;
+		vm->stats.pages_4k++;
+	}
+}
+
+/* May guest page @gfn of @slot be mapped as part of a 2 MiB page? */
+static bool ept_huge_fits(struct ember_memslot *slot, u64 gfn)
 {
 	u64 base = gfn & ~(u64)(HUGE_PAGES - 1);
-	unsigned long hva = slot->userspace_addr +
-			    (base - slot->base_gfn) * PAGE_SIZE;
-	struct page *probe, **pages, *first = NULL;
-	unsigned long i;
-	bool huge;
 
-	if (!(vmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT) ||
-	    base < slot->base_gfn ||
-	    base + HUGE_PAGES > slot->base_gfn + slot->npages ||
-	    (hva & (PMD_SIZE - 1)))
-		return NULL;
-	/* Cheap test first: is the faulting page part of a huge page? */
-	if (pin_pages(hva + (gfn - base) * PAGE_SIZE, 1, write, &probe))
-		return NULL;
-	huge = PageTransCompound(probe) &&
-	       compound_order(compound_head(probe)) >= PMD_SHIFT - PAGE_SHIFT;
-	unpin_user_page(probe);
-	if (!huge)
-		return NULL;
-
-	pages = kmalloc_array(HUGE_PAGES, sizeof(*pages), GFP_KERNEL);
-	if (!pages || pin_pages(hva, HUGE_PAGES, write, pages))
-		goto out;
-	/* One physically contiguous, aligned 2 MiB, as the process maps it. */
-	for (i = 0; i < HUGE_PAGES; i++)
-		if (pages[i] != pages[0] + i)
-			break;
-	if (i == HUGE_PAGES && !(page_to_pfn(pages[0]) & (HUGE_PAGES - 1)))
-		first = pages[0];
-	else
-		unpin_user_pages(pages, HUGE_PAGES);
-out:
-	kfree(pages);
-	return first;
+	return (vmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT) &&
+	       !slot->dirty_bitmap &&	/* logging tracks 4 KiB pages */
+	       base >= slot->base_gfn &&
+	       base + HUGE_PAGES <= slot->base_gfn + slot->npages &&
+	       !(ember_gfn_to_hva(slot, base) & (PMD_SIZE - 1));
 }
 
 /*
- * Map guest page @gfn of @slot.  A read maps the page read-only when the
- * process may not write it (or the slot is read-only); a later write
- * faults again and upgrades.  Returns 0 or -errno (-EFAULT: the process's
- * memory is not there).
+ * Map guest page @gfn of @slot for a guest access.  A read maps the page
+ * writable only if the process already maps it so; a later write faults
+ * again and upgrades.  A logging slot maps a page writable once written.
+ * Returns 0 (mapped, or raced with an invalidation: the guest faults again)
+ * or -errno (-EFAULT: the process's memory is not there).
  */
-static int ept_map(struct ember_vm *vm, struct ember_memslot *slot, u64 gfn,
-		   bool write)
+static int ept_fault(struct ember_vcpu *vcpu, struct ember_memslot *slot,
+		     u64 gfn, bool write)
 {
-	bool ro_slot = slot->flags & KVM_MEM_READONLY;
-	unsigned long hva = slot->userspace_addr +
-			    (gfn - slot->base_gfn) * PAGE_SIZE;
-	struct page *single, *huge = NULL;
-	bool writable = !ro_slot;
-	u64 *e, perm;
+	struct ember_vm *vm = vcpu->vm;
+	unsigned long hva = ember_gfn_to_hva(slot, gfn);
+	bool may_write = !(slot->flags & KVM_MEM_READONLY) &&
+			 !slot->dirty_bitmap;
+	unsigned long seq;
+	struct page *page;
+	bool writable;
+	int r, level;
 
-	/* A logged slot maps 4 KiB pages, writable only once written. */
-	if (slot->dirty_bitmap) {
-		if (write)
-			__set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
-		else
-			writable = false;
-	} else {
-		huge = ept_try_huge(slot, gfn, writable);
-	}
-	if (huge) {
-		e = ept_walk(vm, gfn << PAGE_SHIFT, 2, true);
-		if (e && !ept_present(*e)) {
-			perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-			       (writable ? VMX_EPT_WRITABLE_MASK : 0);
-			*e = page_to_phys(huge) | perm | EPT_LEAF_ATTRS |
-			     EPT_LARGE;
-			vm->stats.pages_2m++;
-			return 0;
-		}
-		/* No table, or mapped meanwhile at a smaller size. */
-		ept_unpin(page_to_phys(huge), 2);
-		if (!e)
-			return -ENOMEM;
-	}
+	r = ept_cache_fill(&vcpu->arch);
+	if (r)
+		return r;
+	seq = READ_ONCE(vm->invalidate_seq);
+	smp_rmb();	/* the page lookup comes after the seq: pairs with mmu_lock */
+	r = host_page_get(hva, write, may_write, &page, &writable);
+	if (r == -EINTR)
+		return 0;	/* KVM_RUN sees the signal before re-entry */
+	if (r)
+		return r;
 
-	if (pin_pages(hva, 1, writable || (write && !ro_slot), &single)) {
-		/* A read of memory the process may only read: map it RO. */
-		if (write || !writable || pin_pages(hva, 1, false, &single))
-			return -EFAULT;
-		writable = false;
-	}
-	e = ept_walk(vm, gfn << PAGE_SHIFT, 1, true);
-	if (!e) {
-		unpin_user_page(single);
-		return -ENOMEM;
-	}
-	if (ept_present(*e) && (*e & EPT_LARGE)) {
-		unpin_user_page(single);	/* mapped whole meanwhile */
-		return 0;
-	}
-	if (ept_present(*e)) {
-		/* A read-only mapping being upgraded for a write. */
-		u64 old = *e;
-
-		*e = 0;
-		ept_flush_all(vm);
-		ept_unpin(old, 1);
-		vm->stats.pages_4k--;
-	}
+	spin_lock(&vm->mmu_lock);
+	if (ember_mmu_invalidate_retry(vm, seq, hva))
+		goto out;
+	level = ept_huge_fits(slot, gfn) && host_maps_2m(vm->mm, hva) ? 2 : 1;
+	ept_install(vcpu, gfn, page_to_pfn(page), level, writable);
 	if (write && slot->dirty_bitmap)
-		writable = true;
-	perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
-	       (writable ? VMX_EPT_WRITABLE_MASK : 0);
-	*e = page_to_phys(single) | perm | EPT_LEAF_ATTRS;
-	vm->stats.pages_4k++;
+		__set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+out:
+	spin_unlock(&vm->mmu_lock);
+	put_page(page);
 	return 0;
 }
 
@@ -298,26 +325,27 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
 	struct ember_memslot *slot;
 	int r;
 
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->slots_lock);
 	slot = ember_memslot_find(vm, gpa >> PAGE_SHIFT);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		mutex_unlock(&vm->mmu_lock);
+		mutex_unlock(&vm->slots_lock);
 		return vmx_handle_mmio(vcpu, gpa, write);
 	}
-	r = ept_map(vm, slot, gpa >> PAGE_SHIFT, write);
-	mutex_unlock(&vm->mmu_lock);
+	r = ept_fault(vcpu, slot, gpa >> PAGE_SHIFT, write);
+	mutex_unlock(&vm->slots_lock);
 	return r ? r : 1;
 }
 
 /*
  * Dirty logging: clear the write permission of each mapped page of @slot
- * selected by @mask (NULL: all), splitting 2 MiB pages by unmapping them
- * (they fault back in as 4 KiB pages), then flush.
+ * selected by @mask (NULL: all), unmapping 2 MiB pages (they fault back in
+ * as 4 KiB pages), then flush.
  */
 void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			      const unsigned long *mask)
 {
-	u64 gfn, next, end = slot->base_gfn + slot->npages, changed = 0;
+	u64 gfn, next, end = slot->base_gfn + slot->npages;
+	bool changed = false;
 	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
@@ -329,84 +357,46 @@ void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 		if (mask && level == 1 && !test_bit(gfn - slot->base_gfn, mask))
 			continue;
 		if (level == 2) {
-			u64 old = *e;
-
-			*e = 0;
-			ept_flush_all(vm);
-			ept_unpin(old, 2);
-			vm->stats.pages_2m--;
-			continue;
-		}
-		if (*e & VMX_EPT_WRITABLE_MASK) {
+			ept_zap_leaf(vm, e, 2);
+			changed = true;
+		} else if (*e & VMX_EPT_WRITABLE_MASK) {
+			ept_mark_dirty(*e);
 			*e &= ~VMX_EPT_WRITABLE_MASK;
-			changed++;
+			changed = true;
 		}
 	}
 	if (changed)
 		ept_flush_all(vm);
 }
 
-struct ept_zapped {
-	u64 *entries;		/* cleared leaf entries, to unpin */
-	u8 *levels;
-	unsigned int n, cap;
-};
+/* How many entries to clear before looking whether to let others run. */
+#define EPT_UNMAP_BATCH		64
 
-static int zapped_add(struct ept_zapped *z, u64 e, int level)
+bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
+				struct ember_memslot *slot, u64 start, u64 end,
+				bool may_yield)
 {
-	if (z->n == z->cap) {
-		unsigned int cap = z->cap ? z->cap * 2 : 64;
-		u64 *ne = krealloc_array(z->entries, cap, sizeof(*ne), GFP_KERNEL);
-		u8 *nl;
-
-		if (!ne)
-			return -ENOMEM;
-		z->entries = ne;
-		nl = krealloc_array(z->levels, cap, sizeof(*nl), GFP_KERNEL);
-		if (!nl)
-			return -ENOMEM;
-		z->levels = nl;
-		z->cap = cap;
-	}
-	z->entries[z->n] = e;
-	z->levels[z->n++] = level;
-	return 0;
-}
-
-/*
- * Unmap guest pages [gfn, gfn + n) of a slot that goes away or moves.
- * Should memory for the bookkeeping run out, the flush happens per entry.
- */
-void ember_arch_memslot_remove(struct ember_vm *vm, struct ember_memslot *slot)
-{
-	struct ept_zapped z = { 0 };
-	u64 gfn, next, end = slot->base_gfn + slot->npages;
-	unsigned int i;
+	unsigned int zapped = 0;
+	bool yielded = false;
+	u64 gfn, next;
 	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	for (gfn = slot->base_gfn; gfn < end; gfn = next) {
+	for (gfn = start; gfn < end; gfn = next) {
 		u64 *e = ept_lookup(vm, gfn, &level, &next);
-		u64 old;
 
 		if (!e)
 			continue;
-		old = *e;
-		*e = 0;
-		if (zapped_add(&z, old, level)) {
+		ept_zap_leaf(vm, e, level);
+		if (++zapped % EPT_UNMAP_BATCH == 0 && may_yield &&
+		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
 			ept_flush_all(vm);
-			ept_unpin(old, level);
+			cond_resched_lock(&vm->mmu_lock);
+			yielded = true;
+			zapped = 0;
 		}
-		if (level == 2)
-			vm->stats.pages_2m--;
-		else
-			vm->stats.pages_4k--;
 	}
-	if (z.n) {
+	if (zapped)
 		ept_flush_all(vm);
-		for (i = 0; i < z.n; i++)
-			ept_unpin(z.entries[i], z.levels[i]);
-	}
-	kfree(z.entries);
-	kfree(z.levels);
+	return yielded;
 }

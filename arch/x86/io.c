@@ -88,9 +88,9 @@ static int read_linear(struct ember_vcpu *vcpu, u64 la, void *buf,
 	int r;
 
 	walk_ctx(vcpu, &ctx, pdptrs);
-	mutex_lock(&vcpu->vm->mmu_lock);
+	mutex_lock(&vcpu->vm->slots_lock);
 	r = guest_read_linear(&ctx, la, buf, len, access, res);
-	mutex_unlock(&vcpu->vm->mmu_lock);
+	mutex_unlock(&vcpu->vm->slots_lock);
 	return r;
 }
 
@@ -103,7 +103,7 @@ static int write_linear(struct ember_vcpu *vcpu, u64 la, const void *buf,
 	int r = 0;
 
 	walk_ctx(vcpu, &ctx, pdptrs);
-	mutex_lock(&vcpu->vm->mmu_lock);
+	mutex_lock(&vcpu->vm->slots_lock);
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - offset_in_page(la));
@@ -120,7 +120,7 @@ static int write_linear(struct ember_vcpu *vcpu, u64 la, const void *buf,
 		buf += n;
 		len -= n;
 	}
-	mutex_unlock(&vcpu->vm->mmu_lock);
+	mutex_unlock(&vcpu->vm->slots_lock);
 	return r;
 }
 

@@ -106,10 +106,10 @@ int vmx_load_pdptrs(struct ember_vcpu *vcpu)
 
 	if (!is_pae_paging(vcpu))
 		return 0;
-	mutex_lock(&vcpu->vm->mmu_lock);
+	mutex_lock(&vcpu->vm->slots_lock);
 	r = ember_read_guest(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1full,
 			     pdpte, sizeof(pdpte));
-	mutex_unlock(&vcpu->vm->mmu_lock);
+	mutex_unlock(&vcpu->vm->slots_lock);
 	if (r)
 		memset(pdpte, 0, sizeof(pdpte));
 	for (i = 0; i < 4; i++)

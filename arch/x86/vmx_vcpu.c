@@ -393,6 +393,7 @@ void ember_arch_vcpu_free(struct ember_vcpu *vcpu)
 	fpu_free_guest_fpstate(&a->fpu);
 	kfree(a->cpuid);
 	free_page((unsigned long)a->pio_page);
+	ept_cache_free(a);
 	vmcs_free(a->vmcs);
 }
 

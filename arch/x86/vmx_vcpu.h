@@ -71,6 +71,7 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write);
 int vmx_complete_userspace_io(struct ember_vcpu *vcpu);
 
 /* ept.c */
+void ept_cache_free(struct ember_arch_vcpu *a);
 int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa,
 			 unsigned long qual);
 
