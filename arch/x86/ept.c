@@ -85,7 +85,7 @@ static void ept_mark_dirty(u64 e)
 	if (!(e & VMX_EPT_WRITABLE_MASK))
 		return;
 	page = pfn_to_page((e & EPT_PTE_ADDR_MASK) >> PAGE_SHIFT);
-	if (!PageReserved(page))
+	if (!PageReserved(page) && !is_zone_device_page(page))
 		SetPageDirty(page);	/* the head, for a huge page */
 }
 
