@@ -391,21 +391,23 @@ static void host_figure(const char *fig, uint64_t *s, uint64_t n)
 	report(fig, st.median, st);
 }
 
-/* Adds and deletes a 2 MiB slot in a VM whose vCPU has run. */
-static void bench_slots(struct kvm_vm *vm)
+/*
+ * Adds and deletes a slot of @size bytes at @hva, between @min and @max
+ * times within the budget, and reports both figures.
+ */
+static void slot_add_delete(struct kvm_vm *vm, char *hva, uint64_t size,
+			    uint64_t min, uint64_t max, const char *fig_add,
+			    const char *fig_del)
 {
 	static uint64_t add[200], del[200];
-	char *hva = mmap(NULL, HPAGE_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t n, t0, t1, t2, start = host_tsc();
 
-	TEST_ASSERT(hva != MAP_FAILED, "mmap");
-	for (n = 0; n < 200 && (n < 10 || host_tsc() - start < OPS_BUDGET);
+	for (n = 0; n < max && (n < min || host_tsc() - start < OPS_BUDGET);
 	     n++) {
 		int r1, r2;
 
 		t0 = host_tsc();
-		r1 = __vm_set_region(vm, SLOT_TMP, 0, GPA_TMP, HPAGE_SIZE, hva);
+		r1 = __vm_set_region(vm, SLOT_TMP, 0, GPA_TMP, size, hva);
 		t1 = host_tsc();
 		r2 = __vm_set_region(vm, SLOT_TMP, 0, GPA_TMP, 0, hva);
 		t2 = host_tsc();
@@ -414,31 +416,29 @@ static void bench_slots(struct kvm_vm *vm)
 		add[n] = t1 - t0;
 		del[n] = t2 - t1;
 	}
-	host_figure("slot_add", add, n);
-	host_figure("slot_delete", del, n);
+	host_figure(fig_add, add, n);
+	host_figure(fig_del, del, n);
+}
+
+/*
+ * Adds and deletes a 2 MiB slot in a VM whose vCPU has run, then the same
+ * with 256 MiB that the guest never touched.
+ */
+static void bench_slots(struct kvm_vm *vm)
+{
+	char *hva = mmap(NULL, HPAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	TEST_ASSERT(hva != MAP_FAILED, "mmap");
+	slot_add_delete(vm, hva, HPAGE_SIZE, 10, 200, "slot_add",
+			"slot_delete");
 	munmap(hva, HPAGE_SIZE);
 
-	/* The same with 256 MiB that the guest never touched. */
 	hva = mmap(NULL, SIZE_BIG, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	TEST_ASSERT(hva != MAP_FAILED, "mmap");
-	start = host_tsc();
-	for (n = 0; n < 50 && (n < 5 || host_tsc() - start < OPS_BUDGET);
-	     n++) {
-		int r1, r2;
-
-		t0 = host_tsc();
-		r1 = __vm_set_region(vm, SLOT_TMP, 0, GPA_TMP, SIZE_BIG, hva);
-		t1 = host_tsc();
-		r2 = __vm_set_region(vm, SLOT_TMP, 0, GPA_TMP, 0, hva);
-		t2 = host_tsc();
-		TEST_ASSERT(!r1 && !r2, "slot add %s, delete %s",
-			    strerrorname(-r1), strerrorname(-r2));
-		add[n] = t1 - t0;
-		del[n] = t2 - t1;
-	}
-	host_figure("slot_add_256m", add, n);
-	host_figure("slot_delete_256m", del, n);
+	slot_add_delete(vm, hva, SIZE_BIG, 5, 50, "slot_add_256m",
+			"slot_delete_256m");
 	munmap(hva, SIZE_BIG);
 }
 

@@ -21,14 +21,6 @@
 #define LOG_GPA		0x40000000ul
 #define HUGE_GPA	0x80000000ul
 
-static struct kvm_vm *memop_vm(struct test_dev *dev, struct kvm_vcpu **v)
-{
-	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, v);
-
-	vcpu_memop_init(*v);
-	return vm;
-}
-
 static int get_log(struct kvm_vm *vm, uint32_t slot, uint64_t *bitmap)
 {
 	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
@@ -54,17 +46,6 @@ static const char *dirty_pages(struct kvm_vm *vm, uint32_t slot, int npages)
 	return text;
 }
 
-static long vm_stat(struct kvm_vm *vm, const char *name)
-{
-	char path[128];
-	const char *text;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/%s",
-		 vm->dev->name, (int)getpid(), vm->fd, name);
-	text = read_text(path);
-	return text ? atol(text) : -1;
-}
-
 static void expect_dirty(struct kvm_vm *vm, uint32_t slot, int npages,
 			 const char *want, const char *when)
 {
@@ -78,7 +59,7 @@ static void expect_dirty(struct kvm_vm *vm, uint32_t slot, int npages,
 static void test_log(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 1, LOG_GPA, SLOT_SIZE,
 				    KVM_MEM_LOG_DIRTY_PAGES);
 
@@ -143,22 +124,22 @@ static void test_errnos(struct test_dev *dev)
 static void test_huge(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 2, HUGE_GPA, HPAGE_SIZE, VM_MEM_HUGE);
 	long huge0, huge_log, huge_after;
 
 	vcpu_memop(v, OP_WRITE, HUGE_GPA, 8, 1);
-	huge0 = vm_stat(vm, "pages_2m");
+	huge0 = vm_debugfs_stat(vm, "pages_2m");
 	vm_set_slot_flags(vm, 2, KVM_MEM_LOG_DIRTY_PAGES);
 	vcpu_memop(v, OP_WRITE, HUGE_GPA + 5 * PAGE_SIZE, 8, 5);
 	vcpu_memop(v, OP_WRITE, HUGE_GPA + 511 * PAGE_SIZE, 8, 511);
-	huge_log = vm_stat(vm, "pages_2m");
+	huge_log = vm_debugfs_stat(vm, "pages_2m");
 	expect_dirty(vm, 2, 512, "5 511", "THP slot, guest wrote 5 511");
 	vm_set_slot_flags(vm, 2, 0);
 	TEST_ASSERT(vcpu_memop(v, OP_READ, HUGE_GPA + 5 * PAGE_SIZE, 8, 0) ==
 		    5, "read after logging");
 	TEST_ASSERT(mem[0] == 1 && mem[511 * PAGE_SIZE / 8] == 511, "writes");
-	huge_after = vm_stat(vm, "pages_2m");
+	huge_after = vm_debugfs_stat(vm, "pages_2m");
 	printf("# %s: pages_2m %ld before logging, %ld while, %ld after\n",
 	       dev->name, huge0, huge_log, huge_after);
 	rec("pages_2m: while logging, after", "%+ld, %+ld", huge_log - huge0,

@@ -27,14 +27,6 @@
 #define BIG_GPA		0xc0000000ul
 #define BIG_SIZE	(32ul << 20)
 
-static struct kvm_vm *memop_vm(struct test_dev *dev, struct kvm_vcpu **v)
-{
-	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, v);
-
-	vcpu_memop_init(*v);
-	return vm;
-}
-
 static uint64_t guest_read(struct kvm_vcpu *v, uint64_t gpa)
 {
 	return vcpu_memop(v, OP_READ, gpa, 8, 0);
@@ -43,18 +35,6 @@ static uint64_t guest_read(struct kvm_vcpu *v, uint64_t gpa)
 static void guest_write(struct kvm_vcpu *v, uint64_t gpa, uint64_t val)
 {
 	vcpu_memop(v, OP_WRITE, gpa, 8, val);
-}
-
-/* "<debugfs>/<kvm|ember>/<pid>-<vm fd>/<name>", or -1 without debugfs. */
-static long vm_stat(struct kvm_vm *vm, const char *name)
-{
-	char path[128];
-	const char *text;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/%s",
-		 vm->dev->name, (int)getpid(), vm->fd, name);
-	text = read_text(path);
-	return text ? atol(text) : -1;
 }
 
 /*
@@ -84,7 +64,7 @@ static long free_kb(void)
 static void test_dontneed(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 
 	guest_write(v, DATA_GPA, 0x1111);
@@ -112,7 +92,7 @@ static void test_dontneed(struct test_dev *dev)
 static void test_remap(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 	int i;
 
@@ -142,7 +122,7 @@ static void test_remap(struct test_dev *dev)
 static void test_mprotect(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 	int r;
 
@@ -171,7 +151,7 @@ static void test_mprotect(struct test_dev *dev)
 static void test_fork(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *mem = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 	int status, go[2];
 	char c;
@@ -224,7 +204,7 @@ static void test_fork(struct test_dev *dev)
 static void test_thp_split(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *huge = vm_add_slot(vm, 2, HUGE_GPA, HPAGE_SIZE, VM_MEM_HUGE);
 	long before, after;
 	int i;
@@ -234,7 +214,7 @@ static void test_thp_split(struct test_dev *dev)
 	for (i = 0; i < 512; i += 51)
 		TEST_ASSERT(guest_read(v, HUGE_GPA + i * PAGE_SIZE) ==
 			    (uint64_t)i + 1, "page %d", i);
-	before = vm_stat(vm, "pages_2m");
+	before = vm_debugfs_stat(vm, "pages_2m");
 
 	/* Drop one 4 KiB page: the host splits its 2 MiB mapping. */
 	TEST_ASSERT(!madvise(huge + 100 * 512, PAGE_SIZE, MADV_DONTNEED),
@@ -246,7 +226,7 @@ static void test_thp_split(struct test_dev *dev)
 			TEST_ASSERT(guest_read(v, HUGE_GPA + i * PAGE_SIZE) ==
 				    (uint64_t)i + 1, "page %d after the split",
 				    i);
-	after = vm_stat(vm, "pages_2m");
+	after = vm_debugfs_stat(vm, "pages_2m");
 	rec("pages_2m before/after the split", "%ld/%ld", before, after);
 	printf("# %s: pages_2m %ld before the split, %ld after\n", dev->name,
 	       before, after);
@@ -269,7 +249,7 @@ static void test_thp_split(struct test_dev *dev)
 static void test_munmap_frees(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	char *mem = vm_add_slot(vm, 3, BIG_GPA, BIG_SIZE, VM_MEM_HUGE);
 	long free0, free1, free2, used, back;
 	uint64_t off;
@@ -313,7 +293,7 @@ static void test_exit_with_vm(struct test_dev *dev)
 	TEST_ASSERT(pid >= 0, "fork");
 	if (pid == 0) {
 		struct kvm_vcpu *v;
-		struct kvm_vm *vm = memop_vm(dev, &v);
+		struct kvm_vm *vm = vm_create_memop(dev, &v);
 
 		vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 		vm_add_slot(vm, 2, HUGE_GPA, HPAGE_SIZE, VM_MEM_HUGE);
@@ -347,7 +327,7 @@ static void *dontneed_loop(void *arg)
 static void test_race(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	struct racer r = { .page = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0) };
 	pthread_t thread;
 	uint64_t i, val;

@@ -155,34 +155,22 @@ static void test_errnos(struct test_dev *dev)
  */
 static void check_2m_mappings(struct test_dev *dev, struct kvm_vm *vm)
 {
-	char path[128];
-	const char *text;
+	long n = vm_debugfs_stat(vm, "pages_2m");
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/pages_2m",
-		 dev->name, (int)getpid(), vm->fd);
-	text = read_text(path);
-	if (!text) {
-		printf("# %s: no %s (debugfs not mounted?)\n", dev->name, path);
+	if (n < 0) {
+		printf("# %s: no pages_2m in debugfs (not mounted?)\n",
+		       dev->name);
 		return;
 	}
 	rec("2 MiB mappings after touching a 2 MiB THP slot", "%s",
-	    atoi(text) >= 2 ? ">= 2" : "fewer");
-	TEST_ASSERT(atoi(text) >= 2, "%s: %d pages mapped as 2 MiB", dev->name,
-		    atoi(text));
-}
-
-static struct kvm_vm *memop_vm(struct test_dev *dev, struct kvm_vcpu **v)
-{
-	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, v);
-
-	vcpu_memop_init(*v);
-	return vm;
+	    n >= 2 ? ">= 2" : "fewer");
+	TEST_ASSERT(n >= 2, "%s: %ld pages mapped as 2 MiB", dev->name, n);
 }
 
 static void test_shared_memory(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	uint64_t *data = vm_add_slot(vm, 1, DATA_GPA, SLOT_SIZE, 0);
 	uint64_t *huge = vm_add_slot(vm, 2, HUGE_GPA, 2 * HPAGE_SIZE,
 				     VM_MEM_HUGE);
@@ -229,7 +217,7 @@ static void test_readonly(struct test_dev *dev)
 	uint64_t *ro;
 	int size;
 
-	vm = memop_vm(dev, &v);
+	vm = vm_create_memop(dev, &v);
 	run = v->run;
 	EXPECT_RET(ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
 			 KVM_CAP_READONLY_MEM) > 0, 1);
@@ -267,7 +255,7 @@ static void test_readonly(struct test_dev *dev)
 static void test_move_delete_live(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	struct kvm_run *run = v->run;
 	uint64_t *mem = vm_add_slot(vm, 3, MOVE_GPA1, SLOT_SIZE, 0);
 	struct ucall uc;
@@ -344,7 +332,7 @@ static bool expect_efault(struct kvm_vcpu *v, const char *what)
 static void test_no_memory(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
-	struct kvm_vm *vm = memop_vm(dev, &v);
+	struct kvm_vm *vm = vm_create_memop(dev, &v);
 	char *p = map_anon(SLOT_SIZE, PROT_NONE);
 
 	/* PROT_NONE: -EFAULT, then the same access works once readable. */

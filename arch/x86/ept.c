@@ -231,7 +231,7 @@ static void ept_install(struct ember_vcpu *vcpu, u64 gfn, u64 pfn, int level,
 	int at = level;
 	u64 *e = ept_walk(vm, &vcpu->arch, gfn, &at);
 
-	if (at == 2 && level == 2 && ept_present(*e) && !(*e & EPT_LARGE))
+	if (level == 2 && ept_present(*e) && !(*e & EPT_LARGE))
 		ept_zap_table(vm, e);
 	if (ept_present(*e)) {
 		/*

@@ -787,6 +787,25 @@ void vcpu_memop_init(struct kvm_vcpu *vcpu)
 	vcpu_run_expect_sync(vcpu, 0);
 }
 
+struct kvm_vm *vm_create_memop(struct test_dev *dev, struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, vcpu);
+
+	vcpu_memop_init(*vcpu);
+	return vm;
+}
+
+long vm_debugfs_stat(struct kvm_vm *vm, const char *name)
+{
+	char path[128];
+	const char *text;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/%s",
+		 vm->dev->name, (int)getpid(), vm->fd, name);
+	text = read_text(path);
+	return text ? atol(text) : -1;
+}
+
 void vcpu_memop_post(struct kvm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		     uint64_t size, uint64_t val)
 {

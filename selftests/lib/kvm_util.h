@@ -253,6 +253,14 @@ struct guest_memop {
 void guest_memop_loop(struct guest_memop *op);
 /* Points @vcpu's guest_memop_loop at its mailbox and runs to "ready". */
 void vcpu_memop_init(struct kvm_vcpu *vcpu);
+/* A VM with one vCPU in guest_memop_loop, ready for vcpu_memop(). */
+struct kvm_vm *vm_create_memop(struct test_dev *dev, struct kvm_vcpu **vcpu);
+/*
+ * A statistic both hypervisors keep per VM in debugfs,
+ * <debugfs>/<kvm|ember>/<pid>-<vm fd>/@name (pages_4k, pages_2m), or -1
+ * when it cannot be read (debugfs not mounted).
+ */
+long vm_debugfs_stat(struct kvm_vm *vm, const char *name);
 /* Posts an access for the next KVM_RUN (the caller runs the vCPU). */
 void vcpu_memop_post(struct kvm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		     uint64_t size, uint64_t val);

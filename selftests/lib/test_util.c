@@ -96,20 +96,26 @@ void ksft_plan(const char *name, int n)
 	fflush(stdout);
 }
 
-void ksft_pass(const char *fmt, ...)
+/* "ok N [# SKIP ][dev: ]what" */
+static void ksft_ok(const char *directive, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	printf("ok %d ", ++*ksft_count);
+	printf("ok %d %s", ++*ksft_count, directive);
 	if (cur_dev)
 		printf("%s: ", cur_dev->name);
-	va_start(ap, fmt);
 	vprintf(fmt, ap);
-	va_end(ap);
 	printf("\n");
 	fflush(stdout);
 	if (dev_res)
 		dev_res->done = *ksft_count - dev_first_sub;
+}
+
+void ksft_pass(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ksft_ok("", fmt, ap);
+	va_end(ap);
 }
 
 void ksft_skip_all(const char *fmt, ...)
@@ -307,16 +313,9 @@ void ksft_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok %d # SKIP ", ++*ksft_count);
-	if (cur_dev)
-		printf("%s: ", cur_dev->name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	ksft_ok("# SKIP ", fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (dev_res)
-		dev_res->done = *ksft_count - dev_first_sub;
 }
 
 const char *ret_name(long r)
