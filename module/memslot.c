@@ -12,9 +12,9 @@
 #include "ember.h"
 #include "arch.h"
 
-static unsigned long dirty_bitmap_bytes(const struct ember_memslot *slot)
+static unsigned long dirty_bitmap_bytes(u64 npages)
 {
-	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
+	return ALIGN(npages, BITS_PER_LONG) / 8;
 }
 
 /* The whole of @slot leaves the guest's address space.  mmu_lock held. */
@@ -36,7 +36,8 @@ static int memslot_set_logging(struct ember_vm *vm, struct ember_memslot *slot,
 	unsigned long *bitmap;
 
 	if (log && !slot->dirty_bitmap) {
-		bitmap = kvzalloc(dirty_bitmap_bytes(slot), GFP_KERNEL_ACCOUNT);
+		bitmap = kvzalloc(dirty_bitmap_bytes(slot->npages),
+				  GFP_KERNEL_ACCOUNT);
 		if (!bitmap)
 			return -ENOMEM;
 		spin_lock(&vm->mmu_lock);
@@ -176,13 +177,14 @@ int ember_set_memory_region(struct ember_vm *vm,
 		slot->flags = mem->flags;
 		spin_unlock(&vm->mmu_lock);
 		if (slot->dirty_bitmap)
-			memset(slot->dirty_bitmap, 0, dirty_bitmap_bytes(slot));
+			memset(slot->dirty_bitmap, 0,
+			       dirty_bitmap_bytes(slot->npages));
 		return 0;
 	}
 
 	bitmap = NULL;
 	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
-		bitmap = kvzalloc(ALIGN(npages, BITS_PER_LONG) / 8,
+		bitmap = kvzalloc(dirty_bitmap_bytes(npages),
 				  GFP_KERNEL_ACCOUNT);
 		if (!bitmap)
 			return -ENOMEM;
@@ -207,6 +209,7 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 {
 	struct ember_memslot *slot;
 	unsigned long *snap;
+	unsigned long bytes;
 	u16 id = (u16)log->slot;
 	int r;
 
@@ -217,12 +220,13 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 	if (!slot->npages || !slot->dirty_bitmap)
 		return -ENOENT;
 
-	snap = kvmalloc(dirty_bitmap_bytes(slot), GFP_KERNEL_ACCOUNT);
+	bytes = dirty_bitmap_bytes(slot->npages);
+	snap = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!snap)
 		return -ENOMEM;
-	memcpy(snap, slot->dirty_bitmap, dirty_bitmap_bytes(slot));
+	memcpy(snap, slot->dirty_bitmap, bytes);
 	r = 0;
-	if (copy_to_user(log->dirty_bitmap, snap, dirty_bitmap_bytes(slot)))
+	if (copy_to_user(log->dirty_bitmap, snap, bytes))
 		r = -EFAULT;
 	else if (!bitmap_empty(snap, slot->npages)) {
 		bitmap_zero(slot->dirty_bitmap, slot->npages);
