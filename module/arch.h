@@ -40,6 +40,8 @@ int ember_arch_vm_init(struct ember_vm *vm);
 void ember_arch_vm_destroy(struct ember_vm *vm);
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
+/* The first guest page number past what the backend can map. */
+u64 ember_arch_gfn_limit(void);
 /*
  * Unmap guest pages [@start, @end) of @slot, and flush them from every
  * CPU before returning.  A writable page unmapped is marked dirty for the
@@ -52,7 +54,9 @@ bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
 				bool may_yield);
 /*
  * Make the next guest write to each page of @slot whose bit is set in
- * @mask (all pages if NULL) fault, for dirty logging.  vm->mmu_lock.
+ * @mask (all pages if NULL) fault, for dirty logging, and flush.  Caller
+ * holds vm->mmu_lock, which may be dropped for a while on a large slot;
+ * the slot itself must not change meanwhile (vm->slots_lock).
  */
 void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			      const unsigned long *mask);
@@ -73,8 +77,12 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu);
 long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			   void __user *argp);
 
-/* debugfs views: the capabilities found, and the state of each CPU. */
+/*
+ * debugfs views: the capabilities found, the state of each CPU, and the
+ * transient-execution mitigations in force.
+ */
 void ember_arch_show_caps(struct seq_file *m);
 void ember_arch_show_cpus(struct seq_file *m);
+void ember_arch_show_mitigations(struct seq_file *m);
 
 #endif /* EMBER_ARCH_H */

@@ -3,6 +3,8 @@
  * Read-only state for people and tests, in /sys/kernel/debug/ember/:
  *   capabilities  the VMX features found at load
  *   cpus          per online CPU: in VMX operation, and held by whom
+ *   mitigations   what the world switch does against transient-execution
+ *                 attacks, as the host kernel chose it
  *   vms           how many VMs hold VMX on
  *   <pid>-<fd>/   one per VM, named as KVM names its own: pages_4k and
  *                 pages_2m, the guest memory EPT maps at each size
@@ -30,6 +32,13 @@ static int cpus_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(cpus);
+
+static int mitigations_show(struct seq_file *m, void *unused)
+{
+	ember_arch_show_mitigations(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mitigations);
 
 static int vms_show(struct seq_file *m, void *unused)
 {
@@ -119,6 +128,8 @@ void ember_debugfs_init(void)
 	debugfs_create_file("capabilities", 0444, ember_debugfs_dir, NULL,
 			    &capabilities_fops);
 	debugfs_create_file("cpus", 0444, ember_debugfs_dir, NULL, &cpus_fops);
+	debugfs_create_file("mitigations", 0444, ember_debugfs_dir, NULL,
+			    &mitigations_fops);
 	debugfs_create_file("vms", 0444, ember_debugfs_dir, NULL, &vms_fops);
 }
 

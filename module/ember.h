@@ -46,7 +46,13 @@ struct ember_vm {
 	/* The creator's address space: VM ioctls from another fail, -EIO. */
 	struct mm_struct *mm;
 
-	/* lock protects vcpus[] and nr_vcpus. */
+	/*
+	 * lock serializes vCPU creation.  vcpus[] only grows: a vCPU is
+	 * stored, then nr_vcpus published with release semantics, so a
+	 * reader that loads nr_vcpus with acquire (ember_make_all_vcpus_
+	 * request, under any lock or none) sees every vCPU below it.  vCPUs
+	 * are freed only with the VM.
+	 */
 	struct mutex lock;
 	struct ember_vcpu *vcpus[EMBER_MAX_VCPUS];
 	int nr_vcpus;
@@ -92,6 +98,17 @@ struct ember_vm {
 	struct ember_arch_vm arch;
 };
 
+/* What the vCPU's thread is doing, for requesters (vcpu_request.c). */
+enum ember_vcpu_mode {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,		/* entering or in the guest, interrupts off */
+	EXITING_GUEST_MODE,	/* in guest mode and already kicked */
+};
+
+/* vCPU requests: work for the vCPU's thread before its next VM entry. */
+#define EMBER_REQ_TLB_FLUSH		0	/* guest-physical translations */
+#define EMBER_REQ_TLB_FLUSH_GUEST	1	/* the guest's own TLB */
+
 struct ember_vcpu {
 	struct ember_vm *vm;
 	u32 id;
@@ -99,8 +116,51 @@ struct ember_vcpu {
 	/* mutex: one ioctl at a time, as in KVM. */
 	struct mutex mutex;
 	struct preempt_notifier preempt_notifier;
+	/*
+	 * requests: EMBER_REQ_* bits, set by anyone, cleared by the vCPU's
+	 * thread.  mode and cpu: written by the vCPU's thread (cpu before
+	 * mode), read by requesters; see vcpu_request.c.
+	 */
+	unsigned long requests;
+	int mode;
+	int cpu;
 	struct ember_arch_vcpu arch;
 };
+
+/* vcpu_request.c */
+static inline void ember_make_request(unsigned int req, struct ember_vcpu *vcpu)
+{
+	/* Whatever the request is about is visible before the bit. */
+	smp_mb__before_atomic();
+	set_bit(req, &vcpu->requests);
+}
+
+/* The vCPU's thread: is @req pending?  Clears it. */
+static inline bool ember_check_request(unsigned int req,
+				       struct ember_vcpu *vcpu)
+{
+	if (!test_bit(req, &vcpu->requests))
+		return false;
+	clear_bit(req, &vcpu->requests);
+	/* Read what the request is about after the bit. */
+	smp_mb__after_atomic();
+	return true;
+}
+
+static inline bool ember_request_pending(struct ember_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests);
+}
+
+/* IPI the vCPU's CPU if it is in guest mode there; does not wait. */
+void ember_vcpu_kick(struct ember_vcpu *vcpu);
+/*
+ * Make @req of every vCPU of @vm and kick those in guest mode, waiting
+ * until they have left it.  Any context that may send IPIs (interrupts on).
+ */
+void ember_make_all_vcpus_request(struct ember_vm *vm, unsigned int req);
+int ember_vcpu_request_init(void);
+void ember_vcpu_request_exit(void);
 
 /* virt.c: reference-counted "VMX on in every online CPU". */
 int ember_virt_get(void);
@@ -108,6 +168,8 @@ void ember_virt_put(void);
 int ember_virt_init(void);
 void ember_virt_exit(void);
 unsigned int ember_virt_users(void);
+/* The machine is going down: VMX is off everywhere, no VM may run. */
+bool ember_virt_rebooting(void);
 
 /* vm.c */
 int ember_vm_create(unsigned long type);

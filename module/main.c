@@ -19,9 +19,13 @@ static int __init ember_init(void)
 	if (r)
 		return r;
 
-	r = ember_virt_init();
+	r = ember_vcpu_request_init();
 	if (r)
 		goto out_arch_exit;
+
+	r = ember_virt_init();
+	if (r)
+		goto out_request_exit;
 
 	ember_debugfs_init();
 	preempt_notifier_inc();
@@ -38,6 +42,8 @@ out_debugfs_exit:
 	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
+out_request_exit:
+	ember_vcpu_request_exit();
 out_arch_exit:
 	ember_arch_exit();
 	return r;
@@ -49,6 +55,7 @@ static void __exit ember_exit(void)
 	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
+	ember_vcpu_request_exit();
 	ember_arch_exit();
 }
 

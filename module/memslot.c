@@ -120,7 +120,9 @@ int ember_set_memory_region(struct ember_vm *vm,
 		return -EINVAL;
 	if ((mem->memory_size | mem->guest_phys_addr) & ~PAGE_MASK)
 		return -EINVAL;
+	/* A tagged address would alias another (KVM checks the same). */
 	if ((mem->userspace_addr & ~PAGE_MASK) ||
+	    mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
 	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
 		       mem->memory_size))
 		return -EINVAL;
@@ -163,6 +165,13 @@ int ember_set_memory_region(struct ember_vm *vm,
 		}
 	}
 
+	/*
+	 * Guest-physical addresses the backend cannot map (beyond
+	 * MAXPHYADDR, as KVM refuses them, and beyond the EPT's reach,
+	 * where they would alias low ones): -EINVAL for a new or moved slot.
+	 */
+	if (base_gfn + npages > ember_arch_gfn_limit())
+		return -EINVAL;
 	if (memslot_overlaps(vm, id, base_gfn, npages))
 		return -EEXIST;
 

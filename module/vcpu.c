@@ -115,6 +115,9 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return -EIO;
 	if (_IOC_TYPE(ioctl) != KVMIO)
 		return -EINVAL;		/* as KVM */
+	/* VMX is off in every CPU for good: no VMCS can be touched. */
+	if (ember_virt_rebooting())
+		return -EIO;
 
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
@@ -157,6 +160,8 @@ int ember_vcpu_create(struct ember_vm *vm, unsigned long id)
 	}
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->mode = OUTSIDE_GUEST_MODE;
+	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 
@@ -184,7 +189,9 @@ int ember_vcpu_create(struct ember_vm *vm, unsigned long id)
 		r = fd;
 		goto out_put_vm;
 	}
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Published whole to ember_make_all_vcpus_request(). */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
 	return fd;
 

@@ -97,6 +97,11 @@ unsigned int ember_virt_users(void)
 	return READ_ONCE(virt_users);
 }
 
+bool ember_virt_rebooting(void)
+{
+	return READ_ONCE(virt_rebooting);
+}
+
 /* Runs on @cpu as it comes online; hotplug lock held for writing. */
 static int virt_cpu_online(unsigned int cpu)
 {
@@ -129,7 +134,7 @@ static int virt_reboot(struct notifier_block *nb, unsigned long code,
 {
 	cpus_read_lock();
 	mutex_lock(&virt_lock);
-	virt_rebooting = true;
+	WRITE_ONCE(virt_rebooting, true);
 	on_each_cpu(virt_disable_this_cpu, NULL, 1);
 	mutex_unlock(&virt_lock);
 	cpus_read_unlock();

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/kvm.h>
 #include <linux/sched/mm.h>
@@ -24,8 +25,9 @@ static void ember_vm_free(struct kref *ref)
 	struct ember_vm *vm = container_of(ref, struct ember_vm, ref);
 
 	ember_debugfs_vm_destroy(vm);
-	ember_vcpus_free(vm);
+	/* No notifier callback may look at the vCPUs once they are freed. */
 	ember_mmu_notifier_unregister(vm);
+	ember_vcpus_free(vm);
 	ember_arch_vm_destroy(vm);
 	ember_memslots_free(vm);
 	mmdrop(vm->mm);
@@ -57,17 +59,23 @@ static long ember_vm_set_memory_region(struct ember_vm *vm, void __user *argp)
 	return r;
 }
 
+static long vm_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
+{
+	long r;
+
+	mutex_lock(&vm->slots_lock);
+	r = ember_get_dirty_log(vm, log);
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
 static long ember_vm_get_dirty_log(struct ember_vm *vm, void __user *argp)
 {
 	struct kvm_dirty_log log;
-	long r;
 
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
-	mutex_lock(&vm->slots_lock);
-	r = ember_get_dirty_log(vm, &log);
-	mutex_unlock(&vm->slots_lock);
-	return r;
+	return vm_get_dirty_log(vm, &log);
 }
 
 static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -94,11 +102,49 @@ static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 }
 
+#ifdef CONFIG_COMPAT
+/*
+ * A 32-bit process: every VM ioctl has the 64-bit layout except
+ * KVM_GET_DIRTY_LOG, whose bitmap pointer is 32 bits wide with whatever
+ * the process left in the other half of the union beside it.
+ */
+struct compat_kvm_dirty_log {
+	__u32 slot;
+	__u32 padding1;
+	union {
+		compat_uptr_t dirty_bitmap;
+		__u64 padding2;
+	};
+};
+
+static long ember_vm_compat_ioctl(struct file *filp, unsigned int ioctl,
+				  unsigned long arg)
+{
+	struct ember_vm *vm = filp->private_data;
+	struct compat_kvm_dirty_log clog;
+	struct kvm_dirty_log log;
+
+	/* A 32-bit pointer argument reaches here zero-extended already. */
+	if (ioctl != KVM_GET_DIRTY_LOG)
+		return ember_vm_ioctl(filp, ioctl, arg);
+	if (vm->mm != current->mm)
+		return -EIO;
+	if (copy_from_user(&clog, compat_ptr(arg), sizeof(clog)))
+		return -EFAULT;
+	log.slot = clog.slot;
+	log.padding1 = clog.padding1;
+	log.dirty_bitmap = compat_ptr(clog.dirty_bitmap);
+	return vm_get_dirty_log(vm, &log);
+}
+#endif
+
 static const struct file_operations ember_vm_fops = {
 	.owner		= THIS_MODULE,
 	.release	= ember_vm_release,
 	.unlocked_ioctl	= ember_vm_ioctl,
-	.compat_ioctl	= ember_vm_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= ember_vm_compat_ioctl,
+#endif
 	.llseek		= noop_llseek,
 };
 

@@ -14,6 +14,7 @@
 
 struct vmcs;
 struct kvm_cpuid_entry2;
+struct vmx_perf_lists;
 
 struct ember_arch_vm {
 	u64 *ept_root;		/* EPT PML4 page; vm->mmu_lock */
@@ -42,6 +43,26 @@ struct vmx_pending {
 	u8 addr_size;		/* string PIO: 2, 4 or 8 */
 	u64 la;			/* string PIO: linear address of element 0 */
 	u8 insn_len;		/* MMIO: instruction length */
+};
+
+/* An event for VM entry, in the VM-entry interruption-information format. */
+struct vmx_event {
+	u32 info;		/* INTR_INFO_VALID_MASK set: there is one */
+	u32 error_code;
+	u32 insn_len;		/* software interrupts and exceptions */
+};
+
+enum vmx_event_source {
+	VMX_EVENT_NONE, VMX_EVENT_INJECTED, VMX_EVENT_EXCEPTION, VMX_EVENT_IRQ,
+};
+
+/* vmx_events.c: what the guest is to be given at the next VM entries. */
+struct vmx_event_queue {
+	struct vmx_event injected;	/* delivery an exit interrupted */
+	struct vmx_event exception;	/* raised by ember, not delivered */
+	int irq;			/* KVM_INTERRUPT's vector, or -1 */
+	enum vmx_event_source inflight;	/* in the VMCS for this entry */
+	bool triple_fault;		/* a fault while delivering #DF */
 };
 
 struct ember_arch_vcpu {
@@ -73,6 +94,7 @@ struct ember_arch_vcpu {
 		u16 fs_sel, gs_sel, ds_sel, es_sel;
 		unsigned long cr3, cr4;	/* as last written to the VMCS */
 		u64 debugctl;
+		u16 ldt_sel;
 	} host;
 	bool loaded;		/* between vcpu_load and vcpu_put */
 	bool in_run;		/* inside KVM_RUN */
@@ -84,18 +106,22 @@ struct ember_arch_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
 
-	int pending_irq;	/* KVM_INTERRUPT vector, or -1 */
+	struct vmx_event_queue events;
 	u32 mp_state;
 	u32 exec_ctls;		/* primary processor-based controls */
-	bool nmi_pending;
 
 	struct vmx_pending io;
 	void *pio_page;
+	/* vmx_perf.c: the host's perf MSRs switched at entry and exit. */
+	struct vmx_perf_lists *perf_lists;
+	int perf_nr;
 	/* Zeroed EPT table pages for the next fault, filled before mmu_lock. */
 	void *ept_cache[3];
 	unsigned int ept_cache_n;
 	unsigned long exit_qual;
 	u32 exit_reason;
+	u32 exit_intr_info;	/* VM_EXIT_INTR_INFO of an exception exit */
+	bool l1d_flush_needed;	/* vmx_spec.c: host code ran since entry */
 	int last_entry_cpu;
 };
 

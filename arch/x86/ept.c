@@ -35,6 +35,8 @@
 #define EPT_LEAF_ATTRS		((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 				 VMX_EPT_IPAT_BIT)
 #define HUGE_PAGES		(PMD_SIZE / PAGE_SIZE)
+/* Entries a walk of a slot visits before it looks whether to yield. */
+#define EPT_WALK_BATCH		64
 
 static bool ept_present(u64 e)
 {
@@ -51,6 +53,15 @@ static u64 *ept_table(u64 e)
 	return __va(e & EPT_PTE_ADDR_MASK);
 }
 
+/*
+ * MAXPHYADDR, as KVM's limit for slots, and at most the 48 bits that a
+ * 4-level EPT translates (SDM Vol. 3C 29.3.2).
+ */
+u64 ember_arch_gfn_limit(void)
+{
+	return 1ull << (min(boot_cpu_data.x86_phys_bits, 48) - PAGE_SHIFT);
+}
+
 int ember_arch_vm_init(struct ember_vm *vm)
 {
 	vm->arch.ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -61,15 +72,18 @@ int ember_arch_vm_init(struct ember_vm *vm)
 	return 0;
 }
 
-static void ept_flush_this_cpu(void *eptp)
-{
-	vmx_flush_ept(*(u64 *)eptp);
-}
-
-/* Every CPU is in VMX operation while a VM exists: flush them all. */
+/*
+ * Entries just cleared or write-protected may still be cached in the TLB
+ * of a CPU where a vCPU of @vm runs, or last ran.  Each vCPU flushes
+ * before its next entry (a request), and those in the guest right now are
+ * kicked out of it first; this returns once none of them can use what was
+ * cleared.  A CPU where no vCPU of the VM is loaded is flushed when one
+ * comes back to it (ember_arch_vcpu_load): no IPI goes to CPUs the VM
+ * does not use.
+ */
 static void ept_flush_all(struct ember_vm *vm)
 {
-	on_each_cpu(ept_flush_this_cpu, &vm->arch.eptp, 1);
+	ember_make_all_vcpus_request(vm, EMBER_REQ_TLB_FLUSH);
 }
 
 /*
@@ -121,8 +135,12 @@ void ember_arch_vm_destroy(struct ember_vm *vm)
 {
 	if (!vm->arch.ept_root)
 		return;
-	/* No translation tagged with this EPTP may outlive its tables. */
-	ept_flush_all(vm);
+	/*
+	 * Translations tagged with this EPTP may outlive the tables on CPUs
+	 * the vCPUs left; they are never used, as any vCPU (of this VM or of
+	 * one whose root gets the same page) flushes the EPTP when it is
+	 * first loaded on a CPU.
+	 */
 	ept_free_table(vm->arch.ept_root, EPT_LEVELS);
 	vm->arch.ept_root = NULL;
 }
@@ -219,17 +237,52 @@ static void ept_zap_table(struct ember_vm *vm, u64 *e)
 }
 
 /*
+ * Does the table of 4 KiB entries at @e map anything executable?  Then it
+ * was split for an instruction fetch (iTLB multihit, vmx_spec.c) and must
+ * not become an executable-less 2 MiB page again, or the next fetch would
+ * split it again, and so on.
+ */
+static bool ept_table_has_exec(u64 e)
+{
+	u64 *table = ept_table(e);
+	int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++)
+		if (table[i] & VMX_EPT_EXECUTABLE_MASK)
+			return true;
+	return false;
+}
+
+/*
  * Map guest page @gfn to host page @pfn, 4 KiB or (@level 2) the 2 MiB
- * around both.  Under mmu_lock, after the invalidation check.
+ * around both.  Under mmu_lock, after the invalidation check.  With the
+ * iTLB multihit mitigation a 2 MiB page is never executable (SDM Vol. 3A
+ * 4.10.2.3: a fetch from a page whose size changes can machine-check on
+ * affected CPUs); a fetch from it maps 4 KiB.
  */
 static void ept_install(struct ember_vcpu *vcpu, u64 gfn, u64 pfn, int level,
-			bool writable)
+			bool writable, bool exec)
 {
 	struct ember_vm *vm = vcpu->vm;
+	bool nx_huge = vmx_spec_nx_huge_pages();
 	u64 perm = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
 		   (writable ? VMX_EPT_WRITABLE_MASK : 0);
 	int at = level;
-	u64 *e = ept_walk(vm, &vcpu->arch, gfn, &at);
+	u64 *e;
+
+	if (nx_huge && level == 2) {
+		perm &= ~VMX_EPT_EXECUTABLE_MASK;
+		if (exec)
+			level = at = 1;
+	}
+	e = ept_walk(vm, &vcpu->arch, gfn, &at);
+	if (nx_huge && level == 2 && ept_present(*e) && !(*e & EPT_LARGE) &&
+	    ept_table_has_exec(*e)) {
+		/* Stay within the split table: map 4 KiB, executable. */
+		perm |= VMX_EPT_EXECUTABLE_MASK;
+		level = at = 1;
+		e = ept_walk(vm, &vcpu->arch, gfn, &at);
+	}
 
 	if (level == 2 && ept_present(*e) && !(*e & EPT_LARGE))
 		ept_zap_table(vm, e);
@@ -283,7 +336,7 @@ static bool ept_huge_fits(struct ember_memslot *slot, u64 gfn)
  * or -errno (-EFAULT: the process's memory is not there).
  */
 static int ept_fault(struct ember_vcpu *vcpu, struct ember_memslot *slot,
-		     u64 gfn, bool write)
+		     u64 gfn, bool write, bool exec)
 {
 	struct ember_vm *vm = vcpu->vm;
 	unsigned long hva = ember_gfn_to_hva(slot, gfn);
@@ -309,13 +362,48 @@ static int ept_fault(struct ember_vcpu *vcpu, struct ember_memslot *slot,
 	if (ember_mmu_invalidate_retry(vm, seq, hva))
 		goto out;
 	level = ept_huge_fits(slot, gfn) && host_maps_2m(vm->mm, hva) ? 2 : 1;
-	ept_install(vcpu, gfn, page_to_pfn(page), level, writable);
+	ept_install(vcpu, gfn, page_to_pfn(page), level, writable, exec);
 	if (write && slot->dirty_bitmap)
 		__set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 out:
 	spin_unlock(&vm->mmu_lock);
 	put_page(page);
 	return 0;
+}
+
+/*
+ * An access to guest-physical memory that is not RAM.  The instruction at
+ * RIP made it only if the CPU was neither delivering an event (the guest's
+ * IDT, GDT or stack in MMIO: SDM Vol. 3C 28.2.4) nor walking the guest's
+ * page tables (EPT violation qualification bit 7 set, bit 8 clear: SDM
+ * Table 28-7); neither can be emulated, and userspace is told so rather
+ * than shown an access the instruction did not make.
+ */
+static int ept_mmio(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual,
+		    bool write)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (vmx_exit_during_delivery(vcpu)) {
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+		run->internal.data[1] = vcpu->arch.exit_reason;
+		run->internal.data[2] = qual;
+		run->internal.data[3] = gpa;
+		return 0;
+	}
+	if ((qual & EPT_VIOLATION_GVA_IS_VALID) &&
+	    !(qual & EPT_VIOLATION_GVA_TRANSLATED)) {
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		run->internal.ndata = 2;
+		run->internal.data[0] = qual;
+		run->internal.data[1] = gpa;
+		return 0;
+	}
+	return vmx_handle_mmio(vcpu, gpa, write);
 }
 
 int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
@@ -329,9 +417,10 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
 	slot = ember_memslot_find(vm, gpa >> PAGE_SHIFT);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		mutex_unlock(&vm->slots_lock);
-		return vmx_handle_mmio(vcpu, gpa, write);
+		return ept_mmio(vcpu, gpa, qual, write);
 	}
-	r = ept_fault(vcpu, slot, gpa >> PAGE_SHIFT, write);
+	r = ept_fault(vcpu, slot, gpa >> PAGE_SHIFT, write,
+		      qual & EPT_VIOLATION_ACC_INSTR);
 	mutex_unlock(&vm->slots_lock);
 	return r ? r : 1;
 }
@@ -345,32 +434,38 @@ void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			      const unsigned long *mask)
 {
 	u64 gfn, next, end = slot->base_gfn + slot->npages;
-	bool changed = false;
+	unsigned int changed = 0, visited = 0;
 	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	for (gfn = slot->base_gfn; gfn < end; gfn = next) {
 		u64 *e = ept_lookup(vm, gfn, &level, &next);
 
+		/* A large slot: let others have the lock and the CPU. */
+		if (++visited % EPT_WALK_BATCH == 0 &&
+		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
+			if (changed)
+				ept_flush_all(vm);
+			changed = 0;
+			cond_resched_lock(&vm->mmu_lock);
+		}
 		if (!e)
 			continue;
 		if (mask && level == 1 && !test_bit(gfn - slot->base_gfn, mask))
 			continue;
 		if (level == 2) {
 			ept_zap_leaf(vm, e, 2);
-			changed = true;
+			changed++;
 		} else if (*e & VMX_EPT_WRITABLE_MASK) {
 			ept_mark_dirty(*e);
 			*e &= ~VMX_EPT_WRITABLE_MASK;
-			changed = true;
+			changed++;
 		}
 	}
 	if (changed)
 		ept_flush_all(vm);
 }
 
-/* How many entries to clear before looking whether to let others run. */
-#define EPT_UNMAP_BATCH		64
 
 bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
 				struct ember_memslot *slot, u64 start, u64 end,
@@ -388,7 +483,7 @@ bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
 		if (!e)
 			continue;
 		ept_zap_leaf(vm, e, level);
-		if (++zapped % EPT_UNMAP_BATCH == 0 && may_yield &&
+		if (++zapped % EPT_WALK_BATCH == 0 && may_yield &&
 		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
 			ept_flush_all(vm);
 			cond_resched_lock(&vm->mmu_lock);

@@ -65,7 +65,7 @@ static int inject_walk_fault(struct ember_vcpu *vcpu, int r,
 {
 	if (r == -EFAULT) {
 		vcpu->arch.cr2 = res->la;
-		vmx_inject_exception(vcpu, 14, true, res->error_code);
+		vmx_queue_exception(vcpu, 14, true, res->error_code);
 		return 1;
 	}
 	if (r == -ERANGE) {
@@ -222,11 +222,24 @@ static int complete_pio_string(struct ember_vcpu *vcpu)
 	u32 i;
 
 	if (a->io.in) {
+		/*
+		 * INS writes ES:[(E/R)DI]: the index wraps at the address
+		 * size, not the linear address (ES.base is 0 in 64-bit mode).
+		 */
+		unsigned long base = vmx_guest_cs_bytes(vcpu) == 8 ? 0 :
+				     vmcs_readl(GUEST_ES_BASE);
+		unsigned long di = a->gprs[VCPU_REGS_RDI];
+
 		for (i = 0; i < a->io.count; i++) {
 			struct guest_walk_result res;
-			u64 la = (a->io.la + i * step) & addr_mask(a->io.addr_size);
-			int r = write_linear(vcpu, la, a->pio_page + i * a->io.size,
-					     a->io.size, &res);
+			u64 la = base + ((di + i * step) &
+					 addr_mask(a->io.addr_size));
+			int r;
+
+			if (vmx_guest_cs_bytes(vcpu) != 8)
+				la = (u32)la;
+			r = write_linear(vcpu, la, a->pio_page + i * a->io.size,
+					 a->io.size, &res);
 
 			if (r) {
 				/* Elements before i are done; #PF on this one. */

@@ -157,6 +157,9 @@ int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host)
 			a->kernel_gs_base = data;
 		goto update_hw;
 	case MSR_SYSCALL_MASK:
+		/* Bits 63:32 are reserved (SDM Vol. 4, IA32_FMASK). */
+		if (data >> 32)
+			return 1;
 		a->sfmask = data;
 		goto update_hw;
 	case MSR_FS_BASE:
@@ -218,8 +221,12 @@ int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 
 update_hw:
-	if (a->guest_msrs_loaded)
-		wrmsrl(index, data);
+	/*
+	 * The guest's value goes into the hardware MSR: a value the CPU
+	 * refuses is the guest's #GP, never a fault in the host.
+	 */
+	if (a->guest_msrs_loaded && wrmsrl_safe(index, data))
+		return 1;
 	return 0;
 }
 

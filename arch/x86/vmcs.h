@@ -92,6 +92,16 @@ static inline bool is_nmi(u32 intr_info)
 	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
 }
 
+static inline bool is_machine_check(u32 intr_info)
+{
+	return (intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
+			     INTR_INFO_VECTOR_MASK)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | 18);
+}
+
+/* A VMX instruction failed or faulted: logged unless the machine reboots. */
+void vmx_insn_failed(const char *insn, unsigned long arg);
+
 /* The VMCS region itself: one page, revision id first (SDM 25.2). */
 struct vmcs {
 	u32 revision_id;

@@ -49,8 +49,8 @@ SYM_FUNC_START(vmx_enter_guest)
 	vmwrite %rsp, %r8
 .Lhost_rsp_ok:
 
-	/* ZF=1: VMLAUNCH.  No instruction below touches the flags. */
-	test %dl, %dl
+	/* CF=1: VMRESUME.  Below, only VERW touches the flags, and only ZF. */
+	bt   $0, %edx
 
 	mov  %rdi, %rax
 	mov  GPR(RCX)(%rax), %rcx
@@ -69,8 +69,14 @@ SYM_FUNC_START(vmx_enter_guest)
 	mov  GPR(R15)(%rax), %r15
 	mov  GPR(RAX)(%rax), %rax
 
+	/*
+	 * MDS, TAA, MMIO stale data, RFDS: clear the CPU buffers last, when
+	 * the host asks for it (vmx_spec.c).  VERW clobbers ZF.
+	 */
+	VM_CLEAR_CPU_BUFFERS
+
 	UNWIND_HINT_SAVE
-	jnz  .Lvmresume
+	jc   .Lvmresume
 .Lvmlaunch:
 	vmlaunch
 	jmp  .Lvmfail
@@ -126,6 +132,9 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	/* The guest must not steer the host's returns (RSB underflow). */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/* Nor its branch history (BHI), where the host clears it. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov  %ebx, %eax
 	pop  %rbx

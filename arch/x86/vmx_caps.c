@@ -188,9 +188,14 @@ static int vmx_config_init(void)
 	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	c->proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
 
+	/*
+	 * The guest's DR7 and IA32_DEBUGCTL are loaded at entry and saved at
+	 * exit: without it the guest would run with the host's breakpoints
+	 * and debug controls (SDM Vol. 3C 27.3.2.1, 28.3.1).
+	 */
 	min = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 	      VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
-	      VM_EXIT_LOAD_IA32_PAT;
+	      VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS;
 	opt = VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
 	if (!adjust_ctls(min, opt, tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			 MSR_IA32_VMX_EXIT_CTLS, &c->exit))
@@ -198,7 +203,8 @@ static int vmx_config_init(void)
 	/* Interrupts stay pending in the host APIC across a VM exit. */
 	c->exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
 
-	min = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
+	min = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+	      VM_ENTRY_LOAD_DEBUG_CONTROLS;
 	if (!adjust_ctls(min, 0, tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 			 MSR_IA32_VMX_ENTRY_CTLS, &c->entry))
 		return -EOPNOTSUPP;

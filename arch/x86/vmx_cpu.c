@@ -271,13 +271,19 @@ int ember_arch_init(void)
 	r = vmx_caps_init();
 	if (r)
 		return r;
-	r = vmx_cpus_alloc();
+	r = vmx_spec_init();
 	if (r)
+		return r;
+	r = vmx_cpus_alloc();
+	if (r) {
 		pr_err("cannot allocate the VMXON regions\n");
+		vmx_spec_exit();
+	}
 	return r;
 }
 
 void ember_arch_exit(void)
 {
 	vmx_cpus_free();
+	vmx_spec_exit();
 }

@@ -10,6 +10,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
+#include <asm/cpu.h>
+#include <asm/debugreg.h>
+#include <asm/trapnr.h>
 
 #include "vmcs.h"
 #include "vmx.h"
@@ -35,13 +38,75 @@ static unsigned long exit_qual(struct ember_vcpu *vcpu)
 	return vmcs_readl(EXIT_QUALIFICATION);
 }
 
+/* Guest CPL, from SS.DPL (SDM Vol. 3C 27.3.1.5: SS.DPL is the CPL). */
+static int guest_cpl(void)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
+/*
+ * #DB: the exit qualification holds what the CPU would have set in DR6
+ * (SDM Vol. 3C Table 28-1; an intercepted #DB leaves DR6 alone), with
+ * bit 16 set for an RTM #DB where DR6 has it clear.  ICEBP (INT1) exits
+ * before RIP moves past it: it is delivered as a plain #DB after it.
+ */
+static int handle_db(struct ember_vcpu *vcpu, u32 info)
+{
+	unsigned long q = exit_qual(vcpu) & (DR6_TRAP_BITS | DR6_BD | DR6_BS |
+					     DR6_BT | DR6_RTM);
+	unsigned long *dr6 = &vcpu->arch.dr6;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmx_skip_instruction(vcpu);
+	*dr6 &= ~(unsigned long)DR6_TRAP_BITS;
+	*dr6 |= DR6_ACTIVE_LOW;
+	*dr6 |= q;
+	*dr6 ^= q & DR6_ACTIVE_LOW;
+	vmx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
+/*
+ * #AC: the guest's own alignment check (CPL 3, CR0.AM, RFLAGS.AC; SDM Vol.
+ * 3A 6.15 "Interrupt 17") goes back to the guest.  Otherwise it is a split
+ * lock the host's detection caught (the guest cannot turn that off): the
+ * host's policy decides, warn-and-go-on or a SIGBUS to the VMM; a CPU
+ * without split-lock detection raises no other #AC.
+ */
+static int handle_ac(struct ember_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	u32 error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT) ||
+	    (guest_cpl() == 3 && (vcpu->arch.cr0 & X86_CR0_AM) &&
+	     (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC))) {
+		vmx_queue_exception(vcpu, X86_TRAP_AC, true, error_code);
+		return 1;
+	}
+	if (handle_guest_split_lock(vmcs_readl(GUEST_RIP)))
+		return 1;
+	run->exit_reason = KVM_EXIT_EXCEPTION;
+	run->ex.exception = X86_TRAP_AC;
+	run->ex.error_code = error_code;
+	return 0;
+}
+
+/* The intercepted exceptions: see the exception bitmap in vmx_vcpu.c. */
 static int handle_exception_nmi(struct ember_vcpu *vcpu)
 {
-	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u32 info = vcpu->arch.exit_intr_info;
 
-	if (is_nmi(info))
-		return 1;		/* already given to the host */
-	return exit_internal_error(vcpu);	/* none is intercepted */
+	if (is_nmi(info) || is_machine_check(info))
+		return 1;		/* the host's, handled at the exit */
+	switch (info & INTR_INFO_VECTOR_MASK) {
+	case X86_TRAP_DB:
+		return handle_db(vcpu, info);
+	case X86_TRAP_AC:
+		return handle_ac(vcpu);
+	default:
+		return exit_internal_error(vcpu);
+	}
 }
 
 static int handle_external_interrupt(struct ember_vcpu *vcpu)
@@ -59,7 +124,7 @@ static int handle_interrupt_window(struct ember_vcpu *vcpu)
 {
 	vmx_set_exec_ctls(vcpu, vcpu->arch.exec_ctls &
 			  ~CPU_BASED_INTR_WINDOW_EXITING);
-	if (vcpu->arch.pending_irq < 0 && vcpu->run->request_interrupt_window) {
+	if (vcpu->arch.events.irq < 0 && vcpu->run->request_interrupt_window) {
 		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		return 0;
 	}
@@ -101,6 +166,69 @@ static int handle_nop(struct ember_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * MOV to CR0 (SDM Vol. 3A 2.5, 9.8.5; Vol. 2B "MOV—Move to/from Control
+ * Registers"): #GP for an invalid combination, for paging on with LME but
+ * without PAE, for paging off in 64-bit code or while CR4.PCIDE is set,
+ * and for bad PDPTEs when the write turns on PAE paging or changes CD/NW
+ * under it.  Nothing changes on #GP.
+ */
+static bool set_cr0_checked(struct ember_vcpu *vcpu, unsigned long val)
+{
+	struct ember_arch_vcpu *a = &vcpu->arch;
+	u64 pdpte[4];
+	bool pae_paging;
+
+	if (!vmx_cr0_valid(val))
+		return false;
+	if ((val & X86_CR0_PG) && (a->efer & EFER_LME) &&
+	    !(a->cr4 & X86_CR4_PAE))
+		return false;
+	if (!(val & X86_CR0_PG) &&
+	    (vmx_guest_cs_bytes(vcpu) == 8 || (a->cr4 & X86_CR4_PCIDE)))
+		return false;
+	pae_paging = (val & X86_CR0_PG) && (a->cr4 & X86_CR4_PAE) &&
+		     !(a->efer & EFER_LME);
+	if (pae_paging &&
+	    ((val ^ a->cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
+		if (vmx_read_pdptrs(vcpu, vmcs_readl(GUEST_CR3), pdpte))
+			return false;
+		vmx_write_pdptrs(pdpte);
+	}
+	vmx_set_cr0(vcpu, val);
+	return true;
+}
+
+/*
+ * MOV to CR4: reserved bits, PAE off in IA-32e mode, PCIDE set outside
+ * IA-32e mode or with CR3[11:0] not 0, and bad PDPTEs when a paging bit
+ * changes under PAE paging are #GP.
+ */
+static bool set_cr4_checked(struct ember_vcpu *vcpu, unsigned long val)
+{
+	struct ember_arch_vcpu *a = &vcpu->arch;
+	unsigned long changed = val ^ a->cr4;
+	u64 pdpte[4];
+
+	if (!vmx_cr4_valid(vcpu, val))
+		return false;
+	if ((a->efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return false;
+	if ((changed & val & X86_CR4_PCIDE) &&
+	    (!(a->efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff)))
+		return false;
+	if ((a->cr0 & X86_CR0_PG) && !(a->efer & EFER_LMA) &&
+	    (val & X86_CR4_PAE) &&
+	    (changed & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE |
+			X86_CR4_SMEP))) {
+		if (vmx_read_pdptrs(vcpu, vmcs_readl(GUEST_CR3), pdpte))
+			return false;
+		vmx_write_pdptrs(pdpte);
+	}
+	vmx_set_cr4(vcpu, val);
+	return true;
+}
+
 /* SDM Vol. 3C Table 28-3: exit qualification for control-register accesses. */
 static int handle_cr_access(struct ember_vcpu *vcpu)
 {
@@ -114,21 +242,11 @@ static int handle_cr_access(struct ember_vcpu *vcpu)
 		if (vmx_guest_cs_bytes(vcpu) != 8)
 			val = (u32)val;
 		if (cr == 0) {
-			/*
-			 * SDM Vol. 3A 9.8.5: paging with LME needs PAE; paging
-			 * cannot be turned off from 64-bit code.
-			 */
-			if (!vmx_cr0_valid(val) ||
-			    ((val & X86_CR0_PG) && (vcpu->arch.efer & EFER_LME) &&
-			     !(vcpu->arch.cr4 & X86_CR4_PAE)) ||
-			    (!(val & X86_CR0_PG) && vmx_guest_cs_bytes(vcpu) == 8))
+			if (!set_cr0_checked(vcpu, val))
 				goto gp;
-			vmx_set_cr0(vcpu, val);
 		} else if (cr == 4) {
-			if (!vmx_cr4_valid(vcpu, val) ||
-			    ((vcpu->arch.efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+			if (!set_cr4_checked(vcpu, val))
 				goto gp;
-			vmx_set_cr4(vcpu, val);
 		} else if (cr == 8) {
 			if (val > 15)
 				goto gp;
@@ -136,7 +254,6 @@ static int handle_cr_access(struct ember_vcpu *vcpu)
 		} else {
 			return exit_internal_error(vcpu);
 		}
-		vmx_load_pdptrs(vcpu);
 		break;
 	case 1:					/* MOV from CR (only CR8 exits) */
 		if (cr != 8)
@@ -299,7 +416,6 @@ int vmx_handle_exit(struct ember_vcpu *vcpu)
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 		vcpu->run->fail_entry.cpu = vcpu->arch.last_entry_cpu;
-		vcpu->arch.launched = false;
 		return 0;
 	}
 	if (basic >= ARRAY_SIZE(exit_handlers) || !exit_handlers[basic])

@@ -19,6 +19,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/sched.h>
 #include <asm/idtentry.h>
+#include <asm/mce.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
@@ -60,73 +61,6 @@ void vmx_skip_instruction(struct ember_vcpu *vcpu)
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-/* Queue a hardware exception for the next VM entry (SDM 27.6). */
-void vmx_inject_exception(struct ember_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error_code)
-{
-	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
-
-	/* In real mode no error code is pushed (SDM 27.2.1.3). */
-	if (has_error && (vcpu->arch.cr0 & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
-	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-}
-
-/* RFLAGS.IF, no STI/MOV SS blocking, nothing else being delivered. */
-static bool vmx_interrupt_allowed(struct ember_vcpu *vcpu)
-{
-	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
-	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
-}
-
-/*
- * The interrupt queued by KVM_INTERRUPT goes in as soon as the guest can
- * take it; until then, and while userspace asks for a window, the guest
- * exits as soon as it opens (interrupt-window exiting).
- */
-static void vmx_prepare_events(struct ember_vcpu *vcpu)
-{
-	struct ember_arch_vcpu *a = &vcpu->arch;
-	u32 ctls = a->exec_ctls & ~CPU_BASED_INTR_WINDOW_EXITING;
-
-	if (a->pending_irq >= 0 && vmx_interrupt_allowed(vcpu)) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, a->pending_irq |
-			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
-		a->pending_irq = -1;
-		a->mp_state = KVM_MP_STATE_RUNNABLE;
-	}
-	if (a->pending_irq >= 0 || vcpu->run->request_interrupt_window)
-		ctls |= CPU_BASED_INTR_WINDOW_EXITING;
-	vmx_set_exec_ctls(vcpu, ctls);
-}
-
-/*
- * An exit in the middle of delivering an event (an EPT violation on the
- * guest's IDT or stack, say) loses the event unless it is delivered again
- * at the next entry (SDM 28.2.4 "Information for VM Exits During Event
- * Delivery", 27.6.1.1).
- */
-static void vmx_requeue_interrupted_event(void)
-{
-	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	u32 type = idt & INTR_INFO_INTR_TYPE_MASK;
-
-	if (!(idt & VECTORING_INFO_VALID_MASK))
-		return;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_UNBLOCK_NMI);
-	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
-			     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-}
-
 /* Tell RCU and time accounting that this CPU runs a guest. */
 static __always_inline void vmx_guest_enter_irqoff(void)
 {
@@ -144,11 +78,41 @@ static __always_inline void vmx_guest_exit_irqoff(void)
 	current->flags &= ~PF_VCPU;
 }
 
+/*
+ * A machine check that arrived while the guest ran, or during VM entry,
+ * is the host's (SDM Vol. 3C 28.1, 27.8): hand it to the host's handler
+ * with interrupts still off, as the CPU would have.  A kernel built without
+ * machine-check support has no handler to give it to.
+ */
+static void vmx_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+/* Work the hardware needs from a vCPU before entry; interrupts on. */
+static void vmx_handle_requests(struct ember_vcpu *vcpu)
+{
+	if (!ember_request_pending(vcpu))
+		return;
+	if (ember_check_request(EMBER_REQ_TLB_FLUSH, vcpu)) {
+		/* Guest-physical mappings, and with them every VPID's. */
+		vmx_flush_ept(vcpu->vm->arch.eptp);
+		ember_check_request(EMBER_REQ_TLB_FLUSH_GUEST, vcpu);
+	}
+	if (ember_check_request(EMBER_REQ_TLB_FLUSH_GUEST, vcpu))
+		vmx_flush_guest_tlb(vcpu);
+}
+
 /* One VM entry and exit.  Returns vmx_enter_guest()'s result. */
 static int vmx_enter_exit(struct ember_vcpu *vcpu)
 {
 	struct ember_arch_vcpu *a = &vcpu->arch;
 	unsigned long cr3, cr4;
+	u16 basic;
 	int r;
 
 	/* The host's CR3 and CR4 change rarely: rewrite only then. */
@@ -165,11 +129,14 @@ static int vmx_enter_exit(struct ember_vcpu *vcpu)
 	if (unlikely(read_cr2() != a->cr2))
 		write_cr2(a->cr2);
 
+	vmx_perf_before_entry(vcpu);
+	vmx_spec_before_entry(vcpu);
 	vmx_guest_enter_irqoff();
 	a->last_entry_cpu = raw_smp_processor_id();
 	r = vmx_enter_guest(a->gprs, &a->host_rsp, a->launched);
 	a->cr2 = read_cr2();
 	vmx_guest_exit_irqoff();
+	vmx_spec_after_exit();
 
 	/*
 	 * A VM exit sets DR7 to 0x400 and IA32_DEBUGCTL to 0 (SDM 28.5.1):
@@ -180,13 +147,30 @@ static int vmx_enter_exit(struct ember_vcpu *vcpu)
 	if (unlikely(a->host.debugctl))
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, a->host.debugctl);
 
-	if (likely(r == VMX_ENTER_EXIT)) {
-		a->launched = true;
-		a->exit_reason = vmcs_read32(VM_EXIT_REASON);
-		/* An NMI that exited goes to the host, before anything else. */
-		if ((u16)a->exit_reason == EXIT_REASON_EXCEPTION_NMI &&
-		    is_nmi(vmcs_read32(VM_EXIT_INTR_INFO)))
+	if (unlikely(r != VMX_ENTER_EXIT))
+		return r;
+
+	a->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	basic = (u16)a->exit_reason;
+	if (basic == EXIT_REASON_EXCEPTION_NMI) {
+		a->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+		/* An NMI or a machine check goes to the host first of all. */
+		if (is_nmi(a->exit_intr_info))
 			vmx_do_nmi(asm_exc_nmi_noist);
+		else if (is_machine_check(a->exit_intr_info))
+			vmx_machine_check();
+	} else if (unlikely(basic == EXIT_REASON_MCE_DURING_VMENTRY)) {
+		vmx_machine_check();
+	}
+
+	/*
+	 * SDM Vol. 3C 27.8: an entry that failed while loading guest state
+	 * leaves the launch state as it was (VMLAUNCH must be used again, or
+	 * VMRESUME may be) and delivered nothing.
+	 */
+	if (likely(!(a->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))) {
+		a->launched = true;
+		vmx_events_complete(vcpu);
 	}
 	return r;
 }
@@ -231,8 +215,16 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 
 	a->in_run = true;
 	a->ran = true;
+	/* The host ran other code since the last entry: see vmx_spec.c. */
+	a->l1d_flush_needed = true;
 	vmx_guest_msrs_load(vcpu);
 	for (;;) {
+		if (unlikely(a->events.triple_fault)) {
+			a->events.triple_fault = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
 		if (host_work_pending()) {
 			if (signal_pending(current)) {
 				run->exit_reason = KVM_EXIT_INTR;
@@ -241,10 +233,15 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 			}
 			schedule();
 		}
-		vmx_prepare_events(vcpu);
+		vmx_handle_requests(vcpu);
+		vmx_events_commit(vcpu);
 
 		local_irq_disable();
-		if (unlikely(host_work_pending())) {
+		vcpu->cpu = raw_smp_processor_id();
+		/* Pairs with the barrier of a requester: see vcpu_request.c. */
+		smp_store_mb(vcpu->mode, IN_GUEST_MODE);
+		if (unlikely(host_work_pending() || ember_request_pending(vcpu))) {
+			WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 			local_irq_enable();
 			continue;
 		}
@@ -255,13 +252,13 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 		if (unlikely(test_thread_flag(TIF_NEED_FPU_LOAD)))
 			switch_fpu_return();
 		r = vmx_enter_exit(vcpu);
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 
 		if (unlikely(r != VMX_ENTER_EXIT)) {
 			r = vmx_entry_failed(vcpu, r);
 			break;
 		}
-		vmx_requeue_interrupted_event();
 		r = vmx_handle_exit(vcpu);
 		if (r <= 0)
 			break;
@@ -273,7 +270,7 @@ out:
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->cr8 = a->cr8;
 	run->apic_base = a->apic_base;
-	run->ready_for_interrupt_injection = a->pending_irq < 0 &&
+	run->ready_for_interrupt_injection = a->events.irq < 0 &&
 					     vmx_interrupt_allowed(vcpu);
 	return r;
 }

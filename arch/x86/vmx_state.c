@@ -29,13 +29,18 @@ static const struct {
 #undef SEG
 };
 
-/* Bits of CR0/CR4 no guest may set (KVM: CR4_RESERVED_BITS). */
+/*
+ * The CR4 bits ember virtualizes.  Not OSXSAVE or PKE: ember does not
+ * switch XCR0 or PKRU between guest and host, so a guest that could set
+ * them would read the host's XCR0 with XGETBV or write the VMM thread's
+ * PKRU with WRPKRU, whatever its CPUID claims.
+ */
 #define CR4_KNOWN_BITS	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
 			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
 			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
 			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
-			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
-			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
+			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_SMEP | \
+			 X86_CR4_SMAP)
 
 bool vmx_cr0_valid(unsigned long cr0)
 {
@@ -49,15 +54,13 @@ bool vmx_cr0_valid(unsigned long cr0)
 }
 
 /*
- * A CR4 bit is reserved unless ember knows it, the CPU has it, and the
- * guest's CPUID (KVM_SET_CPUID2) announces the feature behind it.
+ * A CR4 bit is reserved unless ember virtualizes it, the CPU has it, and
+ * the guest's CPUID (KVM_SET_CPUID2) announces the feature behind it.
  */
 bool vmx_cr4_valid(struct ember_vcpu *vcpu, unsigned long cr4)
 {
 	unsigned long ok = CR4_KNOWN_BITS & vmx_caps.cr4_fixed1;
 
-	if (!guest_cpuid_has(vcpu, 1, 0, CPUID_ECX, 26))	/* XSAVE */
-		ok &= ~X86_CR4_OSXSAVE;
 	if (!guest_cpuid_has(vcpu, 1, 0, CPUID_ECX, 17))	/* PCID */
 		ok &= ~X86_CR4_PCIDE;
 	if (!guest_cpuid_has(vcpu, 7, 0, CPUID_EBX, 0))		/* FSGSBASE */
@@ -68,8 +71,6 @@ bool vmx_cr4_valid(struct ember_vcpu *vcpu, unsigned long cr4)
 		ok &= ~X86_CR4_SMAP;
 	if (!guest_cpuid_has(vcpu, 7, 0, CPUID_ECX, 2))		/* UMIP */
 		ok &= ~X86_CR4_UMIP;
-	if (!guest_cpuid_has(vcpu, 7, 0, CPUID_ECX, 3))		/* PKU */
-		ok &= ~X86_CR4_PKE;
 	return !(cr4 & ~ok);
 }
 
@@ -94,26 +95,53 @@ static bool is_pae_paging(struct ember_vcpu *vcpu)
 }
 
 /*
+ * The four PDPTEs that PAE paging with root @cr3 uses (SDM Vol. 3A
+ * 4.4.1).  -EFAULT if they are not in guest RAM, -EINVAL if a present one
+ * has a reserved bit set (bits 2:1, 8:5 and from MAXPHYADDR up): a MOV to
+ * CR0 or CR4 that would load such PDPTEs is #GP.
+ */
+int vmx_read_pdptrs(struct ember_vcpu *vcpu, unsigned long cr3, u64 *pdpte)
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	int r, i;
+
+	mutex_lock(&vcpu->vm->slots_lock);
+	r = ember_read_guest(vcpu->vm, cr3 & ~0x1full, pdpte, 4 * sizeof(u64));
+	mutex_unlock(&vcpu->vm->slots_lock);
+	if (r)
+		return r;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+void vmx_write_pdptrs(const u64 *pdpte)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		__vmcs_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
+}
+
+/*
  * PAE paging with EPT: the CPU takes the four PDPTEs from the VMCS at VM
  * entry (SDM Vol. 3C 28.3.2.4 "Loading Page-Directory-Pointer-Table
- * Entries"), so they are read from guest memory whenever CR0, CR4 or the
- * state set by userspace switches PAE paging on.
+ * Entries").  For KVM_SET_SREGS, which loads them as KVM does: PDPTEs
+ * that are not in RAM read as 0, bad ones fail the next VM entry.
  */
 int vmx_load_pdptrs(struct ember_vcpu *vcpu)
 {
 	u64 pdpte[4];
-	int r, i;
+	int r;
 
 	if (!is_pae_paging(vcpu))
 		return 0;
-	mutex_lock(&vcpu->vm->slots_lock);
-	r = ember_read_guest(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1full,
-			     pdpte, sizeof(pdpte));
-	mutex_unlock(&vcpu->vm->slots_lock);
-	if (r)
+	r = vmx_read_pdptrs(vcpu, vmcs_readl(GUEST_CR3), pdpte);
+	if (r == -EFAULT)
 		memset(pdpte, 0, sizeof(pdpte));
-	for (i = 0; i < 4; i++)
-		__vmcs_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
+	vmx_write_pdptrs(pdpte);
 	return r;
 }
 
@@ -152,8 +180,10 @@ int vmx_set_efer(struct ember_vcpu *vcpu, u64 efer)
 }
 
 /*
- * Guest CR0 write (or KVM_SET_SREGS).  Turning paging on with EFER.LME
- * enters IA-32e mode, off leaves it (SDM Vol. 3A 9.8.5).
+ * Guest CR0 write (or reset).  Turning paging on with EFER.LME enters
+ * IA-32e mode, off leaves it (SDM Vol. 3A 9.8.5).  The CPU would have
+ * flushed the guest's TLB for a MOV to CR0 clearing PG (SDM Vol. 3A
+ * 4.10.4.1); the guest's MOV exited instead, so ember does.
  */
 int vmx_set_cr0(struct ember_vcpu *vcpu, unsigned long cr0)
 {
@@ -171,15 +201,27 @@ int vmx_set_cr0(struct ember_vcpu *vcpu, unsigned long cr0)
 			efer &= ~EFER_LMA;
 		if (efer != vcpu->arch.efer)
 			vmx_set_efer(vcpu, efer);
+		if (!(cr0 & X86_CR0_PG))
+			ember_make_request(EMBER_REQ_TLB_FLUSH_GUEST, vcpu);
 	}
 	return 0;
 }
 
+/*
+ * Guest CR4 write.  SDM Vol. 3A 4.10.4.1: toggling PGE, clearing PCIDE,
+ * toggling PAE and setting SMEP flush the TLB; ember flushes the guest's
+ * whole TLB (its VPID) for any of them.
+ */
 int vmx_set_cr4(struct ember_vcpu *vcpu, unsigned long cr4)
 {
+	unsigned long old = vcpu->arch.cr4, changed = old ^ cr4;
+
 	vcpu->arch.cr4 = cr4;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, (cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+	if ((changed & (X86_CR4_PGE | X86_CR4_PAE)) ||
+	    (changed & old & X86_CR4_PCIDE) || (changed & cr4 & X86_CR4_SMEP))
+		ember_make_request(EMBER_REQ_TLB_FLUSH_GUEST, vcpu);
 	return 0;
 }
 
@@ -349,6 +391,8 @@ int vmx_set_regs(struct ember_vcpu *vcpu, const struct kvm_regs *regs)
 
 int vmx_get_sregs(struct ember_vcpu *vcpu, struct kvm_sregs *sregs)
 {
+	int vec;
+
 	memset(sregs, 0, sizeof(*sregs));
 	get_segment(SEG_CS, &sregs->cs);
 	get_segment(SEG_DS, &sregs->ds);
@@ -369,9 +413,9 @@ int vmx_get_sregs(struct ember_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr8 = vcpu->arch.cr8;
 	sregs->efer = vcpu->arch.efer;
 	sregs->apic_base = vcpu->arch.apic_base;
-	if (vcpu->arch.pending_irq >= 0)
-		__set_bit(vcpu->arch.pending_irq,
-			  (unsigned long *)sregs->interrupt_bitmap);
+	vec = vmx_pending_external_interrupt(vcpu);
+	if (vec >= 0)
+		__set_bit(vec, (unsigned long *)sregs->interrupt_bitmap);
 	return 0;
 }
 
@@ -436,7 +480,9 @@ int vmx_set_sregs(struct ember_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vec = find_first_bit((const unsigned long *)sregs->interrupt_bitmap,
 			     KVM_NR_INTERRUPTS);
 	if (vec < KVM_NR_INTERRUPTS)
-		vcpu->arch.pending_irq = vec;
+		vcpu->arch.events.irq = vec;
+	/* New paging state, new CR3: nothing the guest cached holds. */
+	ember_make_request(EMBER_REQ_TLB_FLUSH_GUEST, vcpu);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "ember.h"
 #include "arch.h"
@@ -74,8 +75,13 @@ void vmx_vcpu_global_exit(void)
 	free_page((unsigned long)vmx_msr_bitmap);
 }
 
-/* INVVPID / INVEPT single-context, or all-context where that is all. */
-static void vmx_flush_vpid(u16 vpid)
+/*
+ * INVVPID and INVEPT, single-context where the CPU has it, else all-context
+ * (SDM Vol. 3C 29.4.3).  They run on the vCPU's own CPU, in VMX operation;
+ * should VMX have been turned off under them (an emergency reboot), the
+ * fault is caught and, then only, ignored.
+ */
+static void vmx_invvpid(u16 vpid)
 {
 	struct { u64 vpid, gla; } desc = { vpid, 0 };
 	unsigned long type = VMX_VPID_EXTENT_SINGLE_CONTEXT;
@@ -83,7 +89,13 @@ static void vmx_flush_vpid(u16 vpid)
 	if (!(vmx_caps.ept_vpid &
 	      ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32)))
 		type = VMX_VPID_EXTENT_ALL_CONTEXT;
-	asm volatile("invvpid %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
+	asm goto("1: invvpid %0, %1\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : "m" (desc), "r" (type) : "cc", "memory" : fail);
+	return;
+fail:
+	vmx_insn_failed("INVVPID", type);
 }
 
 void vmx_flush_ept(u64 eptp)
@@ -93,7 +105,23 @@ void vmx_flush_ept(u64 eptp)
 
 	if (!(vmx_caps.ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT))
 		type = VMX_EPT_EXTENT_GLOBAL;
-	asm volatile("invept %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
+	asm goto("1: invept %0, %1\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : "m" (desc), "r" (type) : "cc", "memory" : fail);
+	return;
+fail:
+	vmx_insn_failed("INVEPT", type);
+}
+
+/*
+ * The guest's own translations (linear and combined mappings of its VPID).
+ * Without a VPID every VM entry and exit flushes them (SDM 29.4.3.3).
+ */
+void vmx_flush_guest_tlb(struct ember_vcpu *vcpu)
+{
+	if (vcpu->arch.vpid)
+		vmx_invvpid(vcpu->arch.vpid);
 }
 
 /* Base of the TSS from the GDT descriptor TR selects (64-bit: 16 bytes). */
@@ -195,16 +223,23 @@ void ember_arch_vcpu_load(struct ember_vcpu *vcpu, int cpu)
 		a->cpu = cpu;
 		vmx_cpu_track_vmcs(vcpu);
 		local_irq_enable();
+		vmx_spec_vcpu_switch();
 		vmx_set_host_cpu_state(cpu);
 		/*
 		 * Translations cached here for this VPID/EPTP may predate
-		 * changes made while the vCPU ran elsewhere.
+		 * changes made while the vCPU ran elsewhere, or belong to a
+		 * VM that had the same EPTP before this one.  This is what
+		 * lets a TLB flush request spare CPUs where no vCPU of the
+		 * VM is loaded.
 		 */
-		vmx_flush_vpid(a->vpid);
+		vmx_flush_guest_tlb(vcpu);
 		vmx_flush_ept(vcpu->vm->arch.eptp);
 	} else if (vmx_cpu_current_vmcs() != a->vmcs) {
 		vmcs_load(a->vmcs);
+		vmx_spec_vcpu_switch();
 	}
+	/* The host ran other code: see vmx_spec.c. */
+	a->l1d_flush_needed = true;
 
 	/* Per task: this thread's FS base, restored by every VM exit. */
 	savesegment(fs, a->host.fs_sel);
@@ -213,6 +248,8 @@ void ember_arch_vcpu_load(struct ember_vcpu *vcpu, int cpu)
 	savesegment(es, a->host.es_sel);
 	a->host.fs_base = native_read_msr(MSR_FS_BASE);
 	a->host.debugctl = native_read_msr(MSR_IA32_DEBUGCTLMSR);
+	/* A VM exit leaves LDTR unusable (SDM 28.5.2). */
+	asm volatile("sldt %0" : "=r" (a->host.ldt_sel));
 	vmcs_writel(HOST_FS_BASE, a->host.fs_base);
 	a->loaded = true;
 	if (a->in_run)
@@ -242,6 +279,8 @@ void ember_arch_vcpu_put(struct ember_vcpu *vcpu)
 		load_gs_index(a->host.gs_sel);
 		wrmsrl(MSR_KERNEL_GS_BASE, kgs);
 	}
+	if (a->host.ldt_sel)
+		asm volatile("lldt %0" : : "rm" (a->host.ldt_sel));
 	/* A VM exit sets the GDT limit to 0xffff and the TR limit to 0x67. */
 	invalidate_tss_limit();
 	load_fixmap_gdt(raw_smp_processor_id());
@@ -271,14 +310,18 @@ void vmx_guest_msrs_load(struct ember_vcpu *vcpu)
 	a->host.cstar = native_read_msr(MSR_CSTAR);
 	a->host.sfmask = native_read_msr(MSR_SYSCALL_MASK);
 	a->host.kernel_gs_base = native_read_msr(MSR_KERNEL_GS_BASE);
-	wrmsrl(MSR_STAR, a->star);
-	wrmsrl(MSR_LSTAR, a->lstar);
-	wrmsrl(MSR_CSTAR, a->cstar);
-	wrmsrl(MSR_SYSCALL_MASK, a->sfmask);
-	wrmsrl(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
+	/*
+	 * Values that userspace set (KVM_SET_MSRS) were checked but never
+	 * tried on the hardware: one it refuses leaves the host's in place.
+	 */
+	wrmsrl_safe(MSR_STAR, a->star);
+	wrmsrl_safe(MSR_LSTAR, a->lstar);
+	wrmsrl_safe(MSR_CSTAR, a->cstar);
+	wrmsrl_safe(MSR_SYSCALL_MASK, a->sfmask);
+	wrmsrl_safe(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
 	if (a->rdtscp) {
 		a->host.tsc_aux = native_read_msr(MSR_TSC_AUX);
-		wrmsrl(MSR_TSC_AUX, a->tsc_aux);
+		wrmsrl_safe(MSR_TSC_AUX, a->tsc_aux);
 	}
 	a->guest_msrs_loaded = true;
 }
@@ -309,16 +352,30 @@ static void vmx_vcpu_setup_controls(struct ember_vcpu *vcpu)
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_config.pin);
 	a->exec_ctls = vmx_config.proc;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, a->exec_ctls);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc2);
+	/* Without a VPID of its own the vCPU runs with VPID off. */
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc2 &
+		     ~(a->vpid ? 0 : SECONDARY_EXEC_ENABLE_VPID));
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_config.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_config.entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/*
+	 * Exceptions that are always the hypervisor's first:
+	 *  #MC: a machine check belongs to the host's handler, never to the
+	 *       guest's IDT.
+	 *  #AC: delivering an #AC can raise #AC again, forever, without an
+	 *       instruction boundary where an interrupt could end it
+	 *       (CVE-2015-5307); and a split-lock #AC is the host's policy.
+	 *  #DB: the same kind of loop with a breakpoint on the IDT or stack
+	 *       (CVE-2015-8104), and the exit qualification is where DR6's
+	 *       new bits are (an intercepted #DB does not write DR6).
+	 * Each one that is the guest's is reflected (vmx_exit.c).
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC) |
+				       BIT(X86_TRAP_DB));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
-	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmx_perf_vcpu_setup(vcpu);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(MSR_BITMAP, __pa(vmx_msr_bitmap));
 	vmcs_write64(EPT_POINTER, vcpu->vm->arch.eptp);
@@ -338,7 +395,7 @@ int ember_arch_vcpu_create(struct ember_vcpu *vcpu)
 	int cpu, r = -ENOMEM;
 
 	a->cpu = -1;
-	a->pending_irq = -1;
+	vmx_events_reset(vcpu);
 	INIT_LIST_HEAD(&a->loaded_link);
 
 	a->vmcs = vmcs_alloc(raw_smp_processor_id());
@@ -349,11 +406,14 @@ int ember_arch_vcpu_create(struct ember_vcpu *vcpu)
 		goto out_free_vmcs;
 	if (!fpu_alloc_guest_fpstate(&a->fpu))
 		goto out_free_pio;
-	a->vpid = vpid_alloc();
-	if (!a->vpid) {
-		r = -EBUSY;
+	r = vmx_perf_vcpu_init(vcpu);
+	if (r)
 		goto out_free_fpu;
-	}
+	/*
+	 * When the VPIDs run out the vCPU goes without one: VM entries and
+	 * exits then flush its translations (slower, but it runs).
+	 */
+	a->vpid = vpid_alloc();
 
 	/* Fill the VMCS on this CPU, then leave it inactive (cpu = -1). */
 	cpu = get_cpu();
@@ -375,6 +435,7 @@ int ember_arch_vcpu_create(struct ember_vcpu *vcpu)
 
 out_free_vpid:
 	vpid_free(a->vpid);
+	vmx_perf_vcpu_free(vcpu);	/* allocated with it */
 out_free_fpu:
 	fpu_free_guest_fpstate(&a->fpu);
 out_free_pio:
@@ -391,7 +452,8 @@ void ember_arch_vcpu_free(struct ember_vcpu *vcpu)
 	vmx_vcpu_clear(vcpu);
 	vpid_free(a->vpid);
 	fpu_free_guest_fpstate(&a->fpu);
-	kfree(a->cpuid);
+	kvfree(a->cpuid);		/* vmemdup_user() */
+	vmx_perf_vcpu_free(vcpu);
 	free_page((unsigned long)a->pio_page);
 	ept_cache_free(a);
 	vmcs_free(a->vmcs);

@@ -215,9 +215,9 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			return -EFAULT;
 		if (irq.irq >= KVM_NR_INTERRUPTS)
 			return -EINVAL;
-		if (vcpu->arch.pending_irq >= 0)
+		if (vcpu->arch.events.irq >= 0)
 			return -EEXIST;
-		vcpu->arch.pending_irq = irq.irq;
+		vcpu->arch.events.irq = irq.irq;
 		return 0;
 	case KVM_GET_MP_STATE:
 		mp.mp_state = vcpu->arch.mp_state;
