@@ -2,7 +2,8 @@
 #
 #   make            ember.ko, tools/vmrun and the selftests
 #   make check      boot the test machine and run every selftest in it
-#                   (T=pattern runs a subset)
+#                   (T=pattern runs a subset; MITIGATIONS=auto boots the
+#                   test machine's kernel with its mitigations on)
 #   make run        boot the test machine and run the demo on ember
 #   make bench      ember against kvm_intel, side by side, in one boot
 #   make deps       install what the build and the test machine need
@@ -54,6 +55,7 @@ testvm-build: deps
 
 check: testvm-build
 	EMBER_KO=$(TOP)/ember.ko SELFTESTS_DIR=$(BUILD)/selftests \
+	MITIGATIONS="$(MITIGATIONS)" \
 	VMRUN_DIR=$(BUILD)/vmrun T="$(T)" BUILD_DIR=$(BUILD)/testvm \
 		bash scripts/testvm/testvm.sh check
 
@@ -66,7 +68,8 @@ run: testvm-build
 
 # The benchmark: see bench/README.md.  ROUNDS, LINUX_ROUNDS, TIMEOUT apply.
 bench: testvm-build
-	EMBER_KO=$(TOP)/ember.ko OUTPUT=$(BUILD)/bench bash bench/run.sh
+	EMBER_KO=$(TOP)/ember.ko OUTPUT=$(BUILD)/bench \
+	MITIGATIONS="$(MITIGATIONS)" bash bench/run.sh
 
 # Kernel style of the module's sources.  Header packages lack checkpatch.pl;
 # it is taken from Debian's linux-source package when KDIR has none.  Known

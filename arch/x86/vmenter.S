@@ -71,9 +71,10 @@ SYM_FUNC_START(vmx_enter_guest)
 
 	/*
 	 * MDS, TAA, MMIO stale data, RFDS: clear the CPU buffers last, when
-	 * the host asks for it (vmx_spec.c).  VERW clobbers ZF.
+	 * the host clears them on its way to userspace (vmx_spec.c).  VERW
+	 * clobbers ZF.
 	 */
-	VM_CLEAR_CPU_BUFFERS
+	CLEAR_CPU_BUFFERS
 
 	UNWIND_HINT_SAVE
 	jc   .Lvmresume

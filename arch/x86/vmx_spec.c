@@ -15,8 +15,10 @@
  *    (ARCH_CAPABILITIES.SKIP_VMENTRY_L1DFLUSH).  With the flush MSR where the
  *    CPU has one, else by reading 64 KiB of other data.
  *  - MDS, TAA, MMIO stale data, RFDS: VERW clears the CPU buffers right
- *    before VMLAUNCH/VMRESUME when the host set X86_FEATURE_CLEAR_CPU_BUF_VM
- *    (vmenter.S).
+ *    before VMLAUNCH/VMRESUME when the host clears them before returning
+ *    to userspace, X86_FEATURE_CLEAR_CPU_BUF (vmenter.S), as kvm_intel
+ *    does.  (MMIO stale data alone needs it only for guests with an
+ *    assigned device, which ember does not have.)
  *  - Spectre v2: the RSB is refilled after every exit and the branch
  *    history cleared where the host asks for it (BHI), in vmenter.S; an
  *    IBPB separates two vCPUs that take turns on a CPU (a VMCS switch) when
@@ -205,7 +207,7 @@ void ember_arch_show_mitigations(struct seq_file *m)
 		   vmx_spec.l1d != VMENTER_L1D_FLUSH_ALWAYS ? "none" :
 		   boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? "msr" : "software");
 	seq_printf(m, "clear_cpu_buffers: %s\n",
-		   yes_no(boot_cpu_has(X86_FEATURE_CLEAR_CPU_BUF_VM)));
+		   yes_no(boot_cpu_has(X86_FEATURE_CLEAR_CPU_BUF)));
 	seq_printf(m, "rsb_fill_on_exit: %s\n",
 		   boot_cpu_has(X86_FEATURE_RSB_VMEXIT) ? "yes" :
 		   boot_cpu_has(X86_FEATURE_RSB_VMEXIT_LITE) ? "lite" : "no");

@@ -15,6 +15,9 @@
 #   TIMEOUT        wall-clock limit in seconds, default 1500
 #   EMBER_VM       bochs | qemu | auto (default): qemu+KVM is used only on a
 #                  host with /dev/kvm and vmx in /proc/cpuinfo (nested VMX)
+#   MITIGATIONS    the guest kernel's mitigations= (default off: faster;
+#                  auto turns on what the emulated CPU needs, and with it
+#                  kvm_intel's and ember's world-switch mitigations)
 #
 # Exit status: 0 all passed, 1 something failed (a test, the kernel log, a
 # guest panic, a timeout), 2 bad usage or setup.
@@ -38,6 +41,7 @@ T=${T:-}
 VMRUN_DIR=${VMRUN_DIR:-}
 SELFTESTS_DIR=${SELFTESTS_DIR:-}
 EMBER_VM=${EMBER_VM:-auto}
+MITIGATIONS=${MITIGATIONS:-off}
 
 IPS=20000000			# Bochs instructions per emulated second
 MARKER=EMBER-TESTVM-DONE	# printed by /init when it is done
@@ -119,7 +123,7 @@ fi
 
 # Kernel command line (TESTVM.md).  Under Bochs the TSC ticks once per
 # emulated instruction: tsc_early_khz = ips/1000, lpj = ips/HZ (HZ=250).
-CMDLINE="console=ttyS0,115200 quiet panic=0 mitigations=off nokaslr cryptomgr.notests"
+CMDLINE="console=ttyS0,115200 quiet panic=0 mitigations=$MITIGATIONS nokaslr cryptomgr.notests"
 CMDLINE+=" initcall_blacklist=nvme_core_init,acpi_thermal_init,crypto_kdf108_init"
 CMDLINE+=" ember.mode=$MODE"
 GUEST=${GUEST:-}
