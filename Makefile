@@ -74,7 +74,8 @@ bench: testvm-build
 # Kernel style of the module's sources.  Header packages lack checkpatch.pl;
 # it is taken from Debian's linux-source package when KDIR has none.  Known
 # false positives: "spacing around '%'" at the %l[label] operands of
-# _ASM_EXTABLE() in asm goto (vmcs.c, vmx_cpu.c), as in KVM's own sources.
+# _ASM_EXTABLE() in asm goto (vmcs.c, vmx_cpu.c, vmx_vcpu.c), as in KVM's
+# own sources.
 CHECKPATCH_DIR = $(BUILD)/checkpatch
 checkpatch:
 	@cp=$(KDIR)/scripts/checkpatch.pl; \

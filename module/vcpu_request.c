@@ -50,20 +50,27 @@ static bool vcpu_needs_ipi(struct ember_vcpu *vcpu, bool wait)
 
 void ember_vcpu_kick(struct ember_vcpu *vcpu)
 {
-	int me = get_cpu(), cpu = READ_ONCE(vcpu->cpu);
+	int me = get_cpu(), cpu;
 
-	/* Order the caller's request before the read of mode. */
-	smp_mb__after_atomic();
-	if (vcpu_needs_ipi(vcpu, false) && cpu != me && cpu_online(cpu))
-		smp_call_function_single(cpu, ack_kick, NULL, 0);
+	/* The caller's request before the read of mode (the table above). */
+	smp_mb();
+	if (vcpu_needs_ipi(vcpu, false)) {
+		/* Written before mode; cmpxchg() ordered the reads. */
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu != me && cpu_online(cpu))
+			smp_call_function_single(cpu, ack_kick, NULL, 0);
+	}
 	put_cpu();
 }
 
 void ember_make_all_vcpus_request(struct ember_vm *vm, unsigned int req)
 {
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
 	struct cpumask *mask;
-	int me = get_cpu();
+	int i, n, me;
+
+	/* Pairs with the release in ember_vcpu_create(). */
+	n = smp_load_acquire(&vm->nr_vcpus);
+	me = get_cpu();
 
 	mask = this_cpu_cpumask_var_ptr(kick_mask);
 	cpumask_clear(mask);
@@ -72,6 +79,7 @@ void ember_make_all_vcpus_request(struct ember_vm *vm, unsigned int req)
 		int cpu;
 
 		ember_make_request(req, vcpu);
+		/* The request before the read of mode (the table above). */
 		smp_mb__after_atomic();
 		if (!vcpu_needs_ipi(vcpu, true))
 			continue;

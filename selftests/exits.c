@@ -65,6 +65,53 @@ static void guest_nothing(void)
 {
 }
 
+static void guest_sync_twice(void)
+{
+	GUEST_SYNC(1);
+	GUEST_SYNC(2);
+}
+
+/*
+ * A VMRESUME that fails on bad guest state leaves the VMCS launched (SDM
+ * Vol. 3C 27.8): once userspace repairs the state, the vCPU runs on.  A
+ * hypervisor that took it for unlaunched would VMLAUNCH it and fail
+ * forever.
+ */
+static void test_fail_resume(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_sync_twice, &v);
+	struct kvm_sregs good, bad;
+	int i, r;
+
+	vcpu_run_expect_sync(v, 1);	/* launched */
+	vcpu_sregs_get(v, &good);
+	bad = good;
+	bad.tr.type = 9;
+	vcpu_sregs_set(v, &bad);
+	if (dev_is_pvm(dev)) {
+		vm_free(vm);
+		ksft_skip("kvm_pvm has no VM-entry checks to fail");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		r = __vcpu_run(v);
+		TEST_ASSERT(!r, "KVM_RUN %s", ret_name(r));
+		vcpu_assert_exit(v, KVM_EXIT_FAIL_ENTRY);
+		rec("failed VMRESUME", "0x%llx",
+		    v->run->fail_entry.hardware_entry_failure_reason);
+		TEST_ASSERT((v->run->fail_entry.hardware_entry_failure_reason &
+			     0xffff) == 33, "reason 0x%llx",
+			    v->run->fail_entry.hardware_entry_failure_reason);
+	}
+	vcpu_sregs_set(v, &good);
+	vcpu_run_expect_sync(v, 2);
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("after a failed VMRESUME and repaired state, the vCPU runs "
+		  "on");
+}
+
 static void test_fail_entry(struct test_dev *dev)
 {
 	struct kvm_vcpu *v;
@@ -278,6 +325,7 @@ static void run(struct test_dev *dev)
 {
 	test_triple_fault(dev);
 	test_fail_entry(dev);
+	test_fail_resume(dev);
 	test_signal(dev);
 	test_immediate_exit(dev);
 	test_no_stall(dev);
@@ -286,5 +334,5 @@ static void run(struct test_dev *dev)
 
 int main(void)
 {
-	return ksft_run_devices("exits", 6, run);
+	return ksft_run_devices("exits", 7, run);
 }

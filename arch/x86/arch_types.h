@@ -62,6 +62,8 @@ struct vmx_event_queue {
 	struct vmx_event exception;	/* raised by ember, not delivered */
 	int irq;			/* KVM_INTERRUPT's vector, or -1 */
 	enum vmx_event_source inflight;	/* in the VMCS for this entry */
+	bool exit_in_delivery;		/* the last exit interrupted one */
+	bool entry_info_set;		/* the VMCS field may be valid */
 	bool triple_fault;		/* a fault while delivering #DF */
 };
 

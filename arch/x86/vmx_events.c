@@ -112,8 +112,9 @@ bool vmx_interrupt_allowed(struct ember_vcpu *vcpu)
 		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-static void write_event(const struct vmx_event *e)
+static void write_event(struct vmx_event_queue *q, const struct vmx_event *e)
 {
+	q->entry_info_set = true;
 	if (e->info & INTR_INFO_DELIVER_CODE_MASK)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
 	if (e->insn_len)
@@ -144,16 +145,19 @@ void vmx_events_commit(struct ember_vcpu *vcpu)
 		irq.info = q->irq | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK;
 		irq.error_code = 0;
 		irq.insn_len = 0;
-		write_event(&irq);
+		write_event(q, &irq);
 		q->inflight = VMX_EVENT_IRQ;
 	}
 
-	if (q->inflight == VMX_EVENT_INJECTED)
-		write_event(&q->injected);
-	else if (q->inflight == VMX_EVENT_EXCEPTION)
-		write_event(&q->exception);
-	else if (q->inflight == VMX_EVENT_NONE)
+	if (q->inflight == VMX_EVENT_INJECTED) {
+		write_event(q, &q->injected);
+	} else if (q->inflight == VMX_EVENT_EXCEPTION) {
+		write_event(q, &q->exception);
+	} else if (q->inflight == VMX_EVENT_NONE && q->entry_info_set) {
+		/* Written for an entry that did not happen. */
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		q->entry_info_set = false;
+	}
 
 	if ((q->irq >= 0 && q->inflight != VMX_EVENT_IRQ) ||
 	    vcpu->run->request_interrupt_window)
@@ -173,6 +177,8 @@ void vmx_events_complete(struct ember_vcpu *vcpu)
 	struct vmx_event_queue *q = &a->events;
 	u32 idt;
 
+	/* Every VM exit clears the field's valid bit (SDM Vol. 3C 25.8.3). */
+	q->entry_info_set = false;
 	switch (q->inflight) {
 	case VMX_EVENT_INJECTED:
 		q->injected.info = 0;
@@ -190,7 +196,8 @@ void vmx_events_complete(struct ember_vcpu *vcpu)
 	q->inflight = VMX_EVENT_NONE;
 
 	idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	if (!(idt & VECTORING_INFO_VALID_MASK))
+	q->exit_in_delivery = idt & VECTORING_INFO_VALID_MASK;
+	if (!q->exit_in_delivery)
 		return;
 	/* Bit 12 is undefined in IDT-vectoring information (SDM 25.9.3). */
 	q->injected.info = idt & ~INTR_INFO_UNBLOCK_NMI;
@@ -207,10 +214,10 @@ void vmx_events_complete(struct ember_vcpu *vcpu)
 	}
 }
 
-/* Was the exit taken while an event was being delivered? */
+/* Was the last exit taken while an event was being delivered? */
 bool vmx_exit_during_delivery(struct ember_vcpu *vcpu)
 {
-	return event_valid(&vcpu->arch.events.injected);
+	return vcpu->arch.events.exit_in_delivery;
 }
 
 /* An external interrupt queued or interrupted, for KVM_GET_SREGS. */

@@ -125,14 +125,16 @@ bool vmx_spec_nx_huge_pages(void)
  */
 static void l1d_flush_software(void)
 {
-	const volatile u8 *p = page_address(vmx_spec.l1d_pages);
+	const u8 *p = page_address(vmx_spec.l1d_pages);
 	unsigned long size = PAGE_SIZE << L1D_FLUSH_ORDER, off;
 
 	for (off = 0; off < size; off += PAGE_SIZE)
-		(void)p[off];
+		(void)READ_ONCE(p[off]);
+	/* LFENCE: the TLB fills are done before the cache fill starts. */
 	rmb();
 	for (off = 0; off < size; off += L1_CACHE_BYTES)
-		(void)p[off];
+		(void)READ_ONCE(p[off]);
+	/* And the fill is done before VM entry. */
 	rmb();
 }
 
