@@ -274,6 +274,7 @@ int ember_arch_init(void)
 	r = vmx_spec_init();
 	if (r)
 		return r;
+	vmx_perf_init();
 	r = vmx_cpus_alloc();
 	if (r) {
 		pr_err("cannot allocate the VMXON regions\n");

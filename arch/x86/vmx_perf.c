@@ -30,6 +30,22 @@ struct vmx_perf_lists {
 	struct vmx_msr_entry host[VMX_PERF_MAX_MSRS] __aligned(16);
 };
 
+/*
+ * Whether the host has a PMU driver that asks for a switch at all: fixed
+ * at boot (perf_guest_get_msrs() is a static call that returns nothing
+ * without one), so asked once, at load.
+ */
+static bool vmx_perf_host_pmu __ro_after_init;
+
+void vmx_perf_init(void)
+{
+	int nr = 0;
+
+	preempt_disable();	/* it reads this CPU's perf state */
+	vmx_perf_host_pmu = perf_guest_get_msrs(&nr, NULL) != NULL;
+	preempt_enable();
+}
+
 int vmx_perf_vcpu_init(struct ember_vcpu *vcpu)
 {
 	struct vmx_perf_lists *l;
@@ -66,6 +82,8 @@ void vmx_perf_before_entry(struct ember_vcpu *vcpu)
 	struct perf_guest_switch_msr *msrs;
 	int i, n = 0, nr = 0;
 
+	if (!vmx_perf_host_pmu)
+		return;
 	msrs = perf_guest_get_msrs(&nr, NULL);
 	for (i = 0; msrs && i < nr && n < VMX_PERF_MAX_MSRS; i++) {
 		if (msrs[i].host == msrs[i].guest)

@@ -95,6 +95,7 @@ void vmx_spec_after_exit(void);
 void vmx_spec_vcpu_switch(void);
 
 /* vmx_perf.c */
+void vmx_perf_init(void);
 int vmx_perf_vcpu_init(struct ember_vcpu *vcpu);
 void vmx_perf_vcpu_free(struct ember_vcpu *vcpu);
 void vmx_perf_vcpu_setup(struct ember_vcpu *vcpu);
