@@ -61,4 +61,60 @@ guest_isr_common:
 	addq $16, %rsp
 	iretq
 
+/*
+ * uint64_t guest_run_user(uint64_t (*fn)(uint64_t) = %rdi, uint64_t arg =
+ *			   %rsi, void *user_stack_top = %rdx, rflags = %rcx)
+ *
+ * Runs fn(arg) at CPL 3 (see kvm_util.h).  The constants are those of
+ * kvm_util.h: TSS_GPA + 4 (the TSS's RSP0), SEL_UCODE64 0x53, SEL_UDATA
+ * 0x5b, SEL_DATA 0x10, USER_EXIT_VECTOR 0x81.  The caller's callee-saved
+ * registers and flags stay on its stack, and RSP0 points at them: events
+ * at CPL 3 push their frames below, and guest_user_exit_isr pops them.
+ */
+	.set TSS_RSP0, 0x3004
+	.globl guest_run_user
+	.type guest_run_user, @function
+guest_run_user:
+	pushfq
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, TSS_RSP0
+	/* fn returns to guest_user_exit, still at CPL 3. */
+	leaq -8(%rdx), %rax
+	movq $guest_user_exit, (%rax)
+	/* IRETQ frame: SS, RSP, RFLAGS, CS, RIP. */
+	pushq $0x5b
+	pushq %rax
+	pushq %rcx
+	pushq $0x53
+	pushq %rdi
+	movq %rsi, %rdi
+	iretq
+
+	/* CPL 3, RAX = fn's return value. */
+guest_user_exit:
+	int $0x81
+	ud2
+
+	/* CPL 0 through the DPL-3 gate of USER_EXIT_VECTOR: RAX is kept. */
+	.globl guest_user_exit_isr
+guest_user_exit_isr:
+	movl $0x10, %ecx
+	movw %cx, %ss
+	movw %cx, %ds
+	movw %cx, %es
+	movq TSS_RSP0, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	popfq
+	ret
+
 	.section .note.GNU-stack,"",@progbits

@@ -15,8 +15,11 @@
 #include "kvm_util.h"
 
 extern char __executable_start[], _end[];
-/* guest_isr.S: 256 stubs, 16 bytes apart. */
-extern char guest_isr_stubs[];
+/* guest_isr.S: 256 stubs, 16 bytes apart; guest_run_user()'s way back. */
+extern char guest_isr_stubs[], guest_user_exit_isr[];
+_Static_assert(TSS_GPA + 4 == 0x3004 && SEL_UCODE64 == 0x53 &&
+	       SEL_UDATA == 0x5b && SEL_DATA == 0x10 && USER_EXIT_VECTOR == 0x81,
+	       "guest_isr.S hard-codes these");
 /* The guest's handlers, in the guest's copy of the image. */
 void (*guest_exception_handlers[256])(struct ex_regs *);
 
@@ -561,24 +564,33 @@ static void setup_tables(struct kvm_vm *vm)
 	gdt[SEL_DATA16 / 8] = gdt_entry(0, 0xffff, 0x93, 0);
 	/* Busy TSS; in long mode the next 8 bytes hold base[63:32] = 0. */
 	gdt[SEL_TSS / 8] = gdt_entry(TSS_GPA, 0x67, 0x8b, 0);
+	/* CPL 3: DPL-3 code (64-bit and 32-bit) and data. */
+	gdt[SEL_UCODE64 / 8] = gdt_entry(0, 0xfffff, 0xfb, 0xa);
+	gdt[SEL_UDATA / 8] = gdt_entry(0, 0xfffff, 0xf3, 0xc);
+	gdt[SEL_UCODE32 / 8] = gdt_entry(0, 0xfffff, 0xfb, 0xc);
 
 	for (i = 0; i < 256; i++) {
+		uint64_t type = 0x8e;	/* 64-bit interrupt gate, P, DPL 0 */
+
 		stub = (uintptr_t)guest_isr_stubs + 16 * i;
-		/* 64-bit interrupt gate, present, DPL 0. */
+		if (i == USER_EXIT_VECTOR) {
+			stub = (uintptr_t)guest_user_exit_isr;
+			type = 0xee;	/* DPL 3: INT n from CPL 3 */
+		}
 		idt[2 * i] = (stub & 0xffff) | (uint64_t)SEL_CODE64 << 16 |
-			     0x8eull << 40 | ((stub >> 16) & 0xffff) << 48;
+			     type << 40 | ((stub >> 16) & 0xffff) << 48;
 		idt[2 * i + 1] = stub >> 32;
 	}
 
-	/* 32-bit paging: 1024 4 MiB pages, P | RW | PS. */
+	/* 32-bit paging: 1024 4 MiB pages, P | RW | U | PS. */
 	for (i = 0; i < 1024; i++)
-		pd32[i] = (uint32_t)i << 22 | 0x83;
-	/* 4-level: 4 GiB in 2 MiB pages. */
-	pml4[0] = (PML4_GPA + 0x1000) | 3;
+		pd32[i] = (uint32_t)i << 22 | 0x87;
+	/* 4-level: 4 GiB in 2 MiB pages, user-accessible (see kvm_util.h). */
+	pml4[0] = (PML4_GPA + 0x1000) | 7;
 	for (i = 0; i < 4; i++)
-		pdpt[i] = (PML4_GPA + 0x2000 + i * 0x1000) | 3;
+		pdpt[i] = (PML4_GPA + 0x2000 + i * 0x1000) | 7;
 	for (i = 0; i < 4 * 512; i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83;
+		pd[i] = ((uint64_t)i << 21) | 0x87;
 }
 
 /* Reached by the guest function's RET: the stack is 8 bytes off. */

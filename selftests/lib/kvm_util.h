@@ -22,6 +22,11 @@
  *	0x10000-0xfffff	free for real-mode/32-bit snippets and test data
  *	0x100000	vCPU stacks, STACK_SIZE each
  *	0x400000	the test binary's image, then free memory up to MEM0_SIZE
+ *
+ * Every page of the identity map is user-accessible (U=1 at each level, in
+ * the 4-level and the 32-bit tables), so that code of the test can also run
+ * at CPL 3 (guest_run_user()); with CR4.SMEP and CR4.SMAP clear, as set up
+ * here, this changes nothing for CPL 0.
  */
 #ifndef EMBER_KVM_UTIL_H
 #define EMBER_KVM_UTIL_H
@@ -52,11 +57,20 @@
 #define SEL_CODE16	0x20
 #define SEL_DATA16	0x28
 #define SEL_TSS		0x30	/* 16 bytes in long mode */
+/* DPL-3 descriptors, with RPL 3 (entries 8 and 9 stay empty). */
+#define SEL_UCODE64	0x53	/* 64-bit code */
+#define SEL_UDATA	0x5b	/* data, 4 GiB, B=1 */
+#define SEL_UCODE32	0x63	/* 32-bit code */
 
 #define MAX_SLOTS	64
 #define MAX_VCPUS	16
 
 #define UCALL_PORT	0x1000
+/*
+ * The IDT gate guest_run_user()'s CPL-3 code leaves through (INT n from
+ * CPL 3 needs a DPL-3 gate: this is the only one).
+ */
+#define USER_EXIT_VECTOR	0x81
 
 #define X86_CR0_PE	(1ul << 0)
 #define X86_CR0_MP	(1ul << 1)
@@ -71,15 +85,22 @@
 #define X86_CR0_PG	(1ul << 31)
 #define X86_CR4_PSE	(1ul << 4)
 #define X86_CR4_PAE	(1ul << 5)
+#define X86_CR4_PGE	(1ul << 7)
 #define X86_CR4_OSFXSR	(1ul << 9)
 #define X86_CR4_OSXMMEXCPT (1ul << 10)
 #define X86_CR4_VMXE	(1ul << 13)
 #define X86_CR4_OSXSAVE	(1ul << 18)
+#define X86_CR4_PKE	(1ul << 22)
 #define EFER_SCE	(1ul << 0)
 #define EFER_LME	(1ul << 8)
 #define EFER_LMA	(1ul << 10)
 #define EFER_NXE	(1ul << 11)
+#define X86_EFLAGS_FIXED (1ul << 1)
+#define X86_EFLAGS_TF	(1ul << 8)
 #define X86_EFLAGS_IF	(1ul << 9)
+#define X86_EFLAGS_DF	(1ul << 10)
+#define X86_EFLAGS_IOPL	(3ul << 12)
+#define X86_EFLAGS_AC	(1ul << 18)
 
 #define MSR_IA32_TSC		0x10
 #define MSR_IA32_SYSENTER_CS	0x174
@@ -281,6 +302,20 @@ void ucall(uint64_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 void ucall_assert(const char *file, int line, const char *text, uint64_t a,
 		  uint64_t b) __attribute__((noreturn));
 
+/*
+ * Guest, CPL 0: runs @fn(@arg) at CPL 3 (CS SEL_UCODE64, SS SEL_UDATA) on
+ * the stack that ends at @user_stack_top (16-byte aligned) with RFLAGS
+ * @rflags, and returns what @fn returned, back at CPL 0 with the flags and
+ * segments it was called with.  @fn's RET goes to a stub that leaves
+ * through USER_EXIT_VECTOR.  Exceptions at CPL 3 go to the handlers of
+ * vm_install_exception_handler() on the kernel stack (TSS.RSP0 is set to
+ * the caller's stack), which may return to CPL 3.  With X86_EFLAGS_IOPL in
+ * @rflags the CPL-3 code may make ucalls (IN) too.  The TSS is shared by
+ * the VM's vCPUs: one vCPU at a time may be at CPL 3.
+ */
+uint64_t guest_run_user(uint64_t (*fn)(uint64_t), uint64_t arg,
+			void *user_stack_top, uint64_t rflags);
+
 #define GUEST_SYNC(v)		ucall(UCALL_SYNC, (uint64_t)(v), 0, 0, 0)
 #define GUEST_SYNC2(v, w)	ucall(UCALL_SYNC, (uint64_t)(v), (uint64_t)(w), 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0)
@@ -361,6 +396,14 @@ static inline uint64_t read_cr4(void)
 
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+static inline void write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 static inline uint64_t read_rflags(void)
 {
