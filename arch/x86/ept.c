@@ -430,17 +430,46 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
  * selected by @mask (NULL: all), unmapping 2 MiB pages (they fault back in
  * as 4 KiB pages), then flush.
  */
+/* Write-protect the leaf @e maps at @level; returns whether it changed. */
+static bool ept_write_protect_leaf(struct ember_vm *vm, u64 *e, int level)
+{
+	if (level == 2) {
+		ept_zap_leaf(vm, e, 2);
+		return true;
+	}
+	if (!(*e & VMX_EPT_WRITABLE_MASK))
+		return false;
+	ept_mark_dirty(*e);
+	*e &= ~VMX_EPT_WRITABLE_MASK;
+	return true;
+}
+
+/*
+ * With @mask (KVM_GET_DIRTY_LOG) only the pages whose bit is set are
+ * visited, so the cost follows what the guest wrote, not the slot's size;
+ * without it (logging starts) every mapped entry of the slot is.
+ */
 void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			      const unsigned long *mask)
 {
 	u64 gfn, next, end = slot->base_gfn + slot->npages;
 	unsigned int changed = 0, visited = 0;
+	unsigned long bit = 0;
 	int level;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	for (gfn = slot->base_gfn; gfn < end; gfn = next) {
-		u64 *e = ept_lookup(vm, gfn, &level, &next);
+		u64 *e;
 
+		if (mask) {
+			bit = find_next_bit(mask, slot->npages, bit);
+			if (bit >= slot->npages)
+				break;
+			gfn = slot->base_gfn + bit++;
+		}
+		e = ept_lookup(vm, gfn, &level, &next);
+		if (mask)
+			next = gfn + 1;
 		/* A large slot: let others have the lock and the CPU. */
 		if (++visited % EPT_WALK_BATCH == 0 &&
 		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
@@ -449,23 +478,12 @@ void ember_arch_write_protect(struct ember_vm *vm, struct ember_memslot *slot,
 			changed = 0;
 			cond_resched_lock(&vm->mmu_lock);
 		}
-		if (!e)
-			continue;
-		if (mask && level == 1 && !test_bit(gfn - slot->base_gfn, mask))
-			continue;
-		if (level == 2) {
-			ept_zap_leaf(vm, e, 2);
+		if (e && ept_write_protect_leaf(vm, e, level))
 			changed++;
-		} else if (*e & VMX_EPT_WRITABLE_MASK) {
-			ept_mark_dirty(*e);
-			*e &= ~VMX_EPT_WRITABLE_MASK;
-			changed++;
-		}
 	}
 	if (changed)
 		ept_flush_all(vm);
 }
-
 
 bool ember_arch_unmap_gfn_range(struct ember_vm *vm,
 				struct ember_memslot *slot, u64 start, u64 end,
