@@ -102,14 +102,14 @@ static bool is_pae_paging(struct ember_vcpu *vcpu)
 int vmx_load_pdptrs(struct ember_vcpu *vcpu)
 {
 	u64 pdpte[4];
-	int r, i;
+	int r, i, idx;
 
 	if (!is_pae_paging(vcpu))
 		return 0;
-	mutex_lock(&vcpu->vm->slots_lock);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = ember_read_guest(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1full,
 			     pdpte, sizeof(pdpte));
-	mutex_unlock(&vcpu->vm->slots_lock);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (r)
 		memset(pdpte, 0, sizeof(pdpte));
 	for (i = 0; i < 4; i++)
