@@ -53,10 +53,9 @@ struct ember_memslot {
  * (memslot.c) and frees this one after an SRCU grace period.
  */
 struct ember_memslots {
-	int nr_active;
-	/* Ids of the slots in use, by ascending base_gfn: lookups bisect. */
-	u16 active[EMBER_MAX_MEMSLOTS];
-	struct ember_memslot slots[EMBER_MAX_MEMSLOTS];	/* by slot id */
+	int nr;
+	/* The slots in use, by ascending base_gfn: lookups bisect. */
+	struct ember_memslot slots[];
 };
 
 /*

@@ -52,21 +52,33 @@ struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn)
 {
 	struct ember_memslots *slots = ember_memslots(vm);
 	struct ember_memslot *s;
-	int lo = 0, hi = slots->nr_active;
+	int lo = 0, hi = slots->nr;
 
 	/* Slots do not overlap: the last one starting at or below @gfn. */
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 
-		if (slots->slots[slots->active[mid]].base_gfn <= gfn)
+		if (slots->slots[mid].base_gfn <= gfn)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (!lo)
 		return NULL;
-	s = &slots->slots[slots->active[lo - 1]];
+	s = &slots->slots[lo - 1];
 	return gfn - s->base_gfn < s->npages ? s : NULL;
+}
+
+/* Slot @id in @slots, or NULL if it is not in use. */
+static struct ember_memslot *memslot_by_id(struct ember_memslots *slots,
+					   u16 id)
+{
+	int i;
+
+	for (i = 0; i < slots->nr; i++)
+		if (slots->slots[i].id == id)
+			return &slots->slots[i];
+	return NULL;
 }
 
 static bool memslot_overlaps(struct ember_memslots *slots, u16 id, u64 base,
@@ -74,8 +86,8 @@ static bool memslot_overlaps(struct ember_memslots *slots, u16 id, u64 base,
 {
 	int i;
 
-	for (i = 0; i < slots->nr_active; i++) {
-		struct ember_memslot *s = &slots->slots[slots->active[i]];
+	for (i = 0; i < slots->nr; i++) {
+		struct ember_memslot *s = &slots->slots[i];
 
 		if (s->id != id && base < s->base_gfn + s->npages &&
 		    s->base_gfn < base + npages)
@@ -84,26 +96,36 @@ static bool memslot_overlaps(struct ember_memslots *slots, u16 id, u64 base,
 	return false;
 }
 
-/* Put slot @id, set up in @slots, in the active list at its place. */
-static void memslots_activate(struct ember_memslots *slots, u16 id)
+static struct ember_memslots *memslots_alloc(int nr)
 {
-	u64 base = slots->slots[id].base_gfn;
-	int i = slots->nr_active++;
+	struct ember_memslots *slots;
 
-	for (; i > 0 && slots->slots[slots->active[i - 1]].base_gfn > base; i--)
-		slots->active[i] = slots->active[i - 1];
-	slots->active[i] = id;
+	return kvmalloc(struct_size(slots, slots, nr), GFP_KERNEL_ACCOUNT);
 }
 
-static void memslots_deactivate(struct ember_memslots *slots, u16 id)
+/*
+ * @to: the slots of @from but the one with id @drop (if any), and @add (if
+ * not NULL) at its place.  @to has room for them.
+ */
+static void memslots_copy(struct ember_memslots *to,
+			  const struct ember_memslots *from, int drop,
+			  const struct ember_memslot *add)
 {
-	int i = 0;
+	int i, n = 0;
 
-	while (slots->active[i] != id)
-		i++;
-	slots->nr_active--;
-	memmove(&slots->active[i], &slots->active[i + 1],
-		(slots->nr_active - i) * sizeof(slots->active[0]));
+	for (i = 0; i < from->nr; i++) {
+		const struct ember_memslot *s = &from->slots[i];
+
+		if (add && add->base_gfn < s->base_gfn) {
+			to->slots[n++] = *add;
+			add = NULL;
+		}
+		if (s->id != drop)
+			to->slots[n++] = *s;
+	}
+	if (add)
+		to->slots[n++] = *add;
+	to->nr = n;
 }
 
 /*
@@ -133,11 +155,10 @@ enum memslot_change { MEMSLOT_CREATE, MEMSLOT_DELETE, MEMSLOT_MOVE,
 int ember_set_memory_region(struct ember_vm *vm,
 			    const struct kvm_userspace_memory_region *mem)
 {
-	struct ember_memslots *slots, *old_slots;
-	unsigned long *bitmap = NULL, *old_bitmap;
-	struct ember_memslot *old, *slot;
+	struct ember_memslot *old, new = {}, invalid;
+	struct ember_memslots *slots, *cur;
+	unsigned long *old_bitmap = NULL;
 	enum memslot_change change;
-	u64 base_gfn, npages;
 	u16 id = (u16)mem->slot;
 	int r;
 
@@ -159,23 +180,26 @@ int ember_set_memory_region(struct ember_vm *vm,
 	if ((mem->memory_size >> PAGE_SHIFT) > EMBER_MEM_MAX_NR_PAGES)
 		return -EINVAL;
 
-	old_slots = ember_memslots(vm);
-	old = &old_slots->slots[id];
-	base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
-	npages = mem->memory_size >> PAGE_SHIFT;
+	cur = ember_memslots(vm);
+	old = memslot_by_id(cur, id);
+	new.id = id;
+	new.base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	new.npages = mem->memory_size >> PAGE_SHIFT;
+	new.userspace_addr = mem->userspace_addr;
+	new.flags = mem->flags;
 
-	if (!npages) {
-		if (!old->npages)
+	if (!new.npages) {
+		if (!old)
 			return -EINVAL;
 		change = MEMSLOT_DELETE;
-	} else if (old->npages) {
-		if (mem->userspace_addr != old->userspace_addr ||
-		    npages != old->npages ||
-		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+	} else if (old) {
+		if (new.userspace_addr != old->userspace_addr ||
+		    new.npages != old->npages ||
+		    ((new.flags ^ old->flags) & KVM_MEM_READONLY))
 			return -EINVAL;
-		if (base_gfn != old->base_gfn)
+		if (new.base_gfn != old->base_gfn)
 			change = MEMSLOT_MOVE;
-		else if (mem->flags != old->flags)
+		else if (new.flags != old->flags)
 			change = MEMSLOT_FLAGS;	/* logging on or off */
 		else
 			return 0;
@@ -183,7 +207,7 @@ int ember_set_memory_region(struct ember_vm *vm,
 		change = MEMSLOT_CREATE;
 	}
 	if ((change == MEMSLOT_CREATE || change == MEMSLOT_MOVE) &&
-	    memslot_overlaps(old_slots, id, base_gfn, npages))
+	    memslot_overlaps(cur, id, new.base_gfn, new.npages))
 		return -EEXIST;
 
 	/*
@@ -191,56 +215,32 @@ int ember_set_memory_region(struct ember_vm *vm,
 	 * starts logging; the old one, if any, goes with the old slot.
 	 */
 	if (change != MEMSLOT_DELETE &&
-	    (mem->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
-		bitmap = kvzalloc(dirty_bitmap_bytes(npages),
-				  GFP_KERNEL_ACCOUNT);
-		if (!bitmap)
+	    (new.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+		new.dirty_bitmap = kvzalloc(dirty_bitmap_bytes(new.npages),
+					    GFP_KERNEL_ACCOUNT);
+		if (!new.dirty_bitmap)
 			return -ENOMEM;
 	}
-	old_bitmap = old->dirty_bitmap;
-	slots = kvmalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
-	if (!slots) {
-		r = -ENOMEM;
+	r = -ENOMEM;
+	slots = memslots_alloc(cur->nr + (change == MEMSLOT_CREATE));
+	if (!slots)
 		goto out_free_bitmap;
-	}
-	memcpy(slots, old_slots, sizeof(*slots));
+	if (old)
+		old_bitmap = old->dirty_bitmap;
 
 	if (change == MEMSLOT_DELETE || change == MEMSLOT_MOVE) {
-		slots->slots[id].flags |= EMBER_MEMSLOT_INVALID;
+		invalid = *old;
+		invalid.flags |= EMBER_MEMSLOT_INVALID;
+		memslots_copy(slots, cur, id, &invalid);
 		memslots_publish(vm, slots);
 		spin_lock(&vm->mmu_lock);
-		memslot_unmap(vm, &slots->slots[id]);
+		memslot_unmap(vm, &invalid);
 		spin_unlock(&vm->mmu_lock);
-		/* No reader sees old_slots now: it becomes the final array. */
-		memcpy(old_slots, slots, sizeof(*slots));
-		swap(slots, old_slots);
+		/* No reader sees cur now: it takes the final slots. */
+		swap(slots, cur);
 	}
-
-	slot = &slots->slots[id];
-	switch (change) {
-	case MEMSLOT_CREATE:
-		slot->id = id;
-		slot->base_gfn = base_gfn;
-		slot->npages = npages;
-		slot->userspace_addr = mem->userspace_addr;
-		memslots_activate(slots, id);
-		break;
-	case MEMSLOT_DELETE:
-		memslots_deactivate(slots, id);
-		memset(slot, 0, sizeof(*slot));
-		break;
-	case MEMSLOT_MOVE:
-		memslots_deactivate(slots, id);
-		slot->base_gfn = base_gfn;
-		memslots_activate(slots, id);
-		break;
-	case MEMSLOT_FLAGS:
-		break;
-	}
-	if (change != MEMSLOT_DELETE) {
-		slot->flags = mem->flags;
-		slot->dirty_bitmap = bitmap;
-	}
+	memslots_copy(slots, cur, id,
+		      change == MEMSLOT_DELETE ? NULL : &new);
 	kvfree(memslots_publish(vm, slots));
 
 	/*
@@ -251,17 +251,17 @@ int ember_set_memory_region(struct ember_vm *vm,
 	 */
 	if (change == MEMSLOT_FLAGS) {
 		spin_lock(&vm->mmu_lock);
-		if (bitmap)
-			ember_arch_write_protect(vm, slot, NULL);
+		if (new.dirty_bitmap)
+			ember_arch_write_protect(vm, &new, NULL);
 		else
-			memslot_unmap(vm, slot);
+			memslot_unmap(vm, &new);
 		spin_unlock(&vm->mmu_lock);
 	}
 	kvfree(old_bitmap);
 	return 0;
 
 out_free_bitmap:
-	kvfree(bitmap);
+	kvfree(new.dirty_bitmap);
 	return r;
 }
 
@@ -282,8 +282,8 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 	if ((log->slot >> 16) || id >= EMBER_MAX_MEMSLOTS)
 		return -EINVAL;
 	lockdep_assert_held(&vm->slots_lock);
-	slot = &ember_memslots(vm)->slots[id];
-	if (!slot->npages || !slot->dirty_bitmap)
+	slot = memslot_by_id(ember_memslots(vm), id);
+	if (!slot || !slot->dirty_bitmap)
 		return -ENOENT;
 
 	bytes = dirty_bitmap_bytes(slot->npages);
@@ -310,11 +310,11 @@ int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log)
 /* At VM creation: no slots yet. */
 int ember_memslots_init(struct ember_vm *vm)
 {
-	struct ember_memslots *slots = kvzalloc(sizeof(*slots),
-						GFP_KERNEL_ACCOUNT);
+	struct ember_memslots *slots = memslots_alloc(0);
 
 	if (!slots)
 		return -ENOMEM;
+	slots->nr = 0;
 	RCU_INIT_POINTER(vm->memslots, slots);
 	return 0;
 }
@@ -326,8 +326,8 @@ void ember_memslots_free(struct ember_vm *vm)
 								 true);
 	int i;
 
-	for (i = 0; i < slots->nr_active; i++)
-		kvfree(slots->slots[slots->active[i]].dirty_bitmap);
+	for (i = 0; i < slots->nr; i++)
+		kvfree(slots->slots[i].dirty_bitmap);
 	kvfree(slots);
 }
 

@@ -43,8 +43,8 @@ static void unmap_hva_range(struct ember_vm *vm, unsigned long start,
 	lockdep_assert_held(&vm->mmu_lock);
 restart:
 	slots = ember_memslots(vm);
-	for (i = 0; i < slots->nr_active; i++) {
-		struct ember_memslot *s = &slots->slots[slots->active[i]];
+	for (i = 0; i < slots->nr; i++) {
+		struct ember_memslot *s = &slots->slots[i];
 		unsigned long s_end = s->userspace_addr +
 				      s->npages * PAGE_SIZE;
 		unsigned long lo = max(start, s->userspace_addr);
