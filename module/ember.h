@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 
 #include "arch_types.h"		/* struct ember_arch_vm, ember_arch_vcpu */
 
@@ -25,15 +26,36 @@
 #define EMBER_PIO_PAGE_OFFSET	1
 #define EMBER_VCPU_MMAP_PAGES	2
 
+/*
+ * ember's own slot flag, beside the KVM_MEM_* ones: the slot is being
+ * deleted or moved, and no fault may map it any more (memslot.c).
+ */
+#define EMBER_MEMSLOT_INVALID	BIT(16)
+
 /* One KVM_SET_USER_MEMORY_REGION slot; npages == 0 means unused. */
 struct ember_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;
-	/* KVM_MEM_LOG_DIRTY_PAGES: pages written since the last read. */
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES: pages written since the last read.  Its
+	 * bits change under vm->mmu_lock; it is freed only after an SRCU
+	 * grace period once no published slot points to it.
+	 */
 	unsigned long *dirty_bitmap;
 	u32 flags;
 	u16 id;
+};
+
+/*
+ * The memory slots of a VM as readers see them.  Once published in
+ * vm->memslots it never changes: a slot change publishes a changed copy
+ * (memslot.c) and frees this one after an SRCU grace period.
+ */
+struct ember_memslots {
+	int nr;
+	/* The slots in use, by ascending base_gfn: lookups bisect. */
+	struct ember_memslot slots[];
 };
 
 /*
@@ -58,22 +80,39 @@ struct ember_vm {
 	int nr_vcpus;
 
 	/*
-	 * Two locks guard guest memory, always taken in this order:
+	 * Guest memory.  Its readers may sleep for as long as the process's
+	 * memory makes them (a guest fault or a copy to guest memory waits
+	 * for userfaultfd or FUSE), so they hold no lock while they do: only
+	 * a slot change waits for them.
 	 *
-	 * slots_lock (a mutex) serializes the users of the memory slots that
-	 * may sleep: slot changes, dirty-log reads, guest faults (which look
-	 * up the process's pages) and copies to and from guest memory.
+	 * srcu guards memslots: guest faults, copies to and from guest
+	 * memory and the MMU notifier read the slots between
+	 * srcu_read_lock() and srcu_read_unlock(), through ember_memslots().
+	 * A writer publishes a new array and waits for the readers of the
+	 * old one (synchronize_srcu) before it frees it or unmaps what they
+	 * may have mapped from it.
 	 *
-	 * mmu_lock (a spinlock) protects what the MMU notifier reads and
-	 * changes: the slots themselves (changed under both locks), the
-	 * backend's translation tables and the invalidation state below.
-	 * Nothing allocates or sleeps under it.
+	 * slots_lock (a mutex) serializes the writers of the slots
+	 * (KVM_SET_USER_MEMORY_REGION) and KVM_GET_DIRTY_LOG, which read
+	 * memslots under it alone.  No SRCU reader takes it: a writer holds
+	 * it while it waits for them.
+	 *
+	 * mmu_lock (a spinlock) protects the backend's translation tables,
+	 * the invalidation state below, the stats and the bits of the dirty
+	 * bitmaps.  memslots is published under it too, so that the MMU
+	 * notifier, which walks the slots under it, meets one array from the
+	 * moment it takes the lock until it drops it.  Nothing allocates or
+	 * sleeps under it.
+	 *
+	 * Order: slots_lock, then mmu_lock.  An SRCU read section may take
+	 * mmu_lock (the notifier) and may sleep; it never takes slots_lock,
+	 * and nothing calls synchronize_srcu(&srcu) inside one or under
+	 * mmu_lock: either would wait for itself.
 	 */
+	struct srcu_struct srcu;
 	struct mutex slots_lock;
 	spinlock_t mmu_lock;
-	struct ember_memslot slots[EMBER_MAX_MEMSLOTS];	/* by slot id */
-	u16 active_slots[EMBER_MAX_MEMSLOTS];	/* ids of slots in use */
-	int nr_active_slots;
+	struct ember_memslots __rcu *memslots;
 
 	/*
 	 * Guest memory is the process's memory and follows its mappings:
@@ -175,18 +214,38 @@ bool ember_virt_rebooting(void);
 int ember_vm_create(unsigned long type);
 void ember_vm_put(struct ember_vm *vm);
 
-/* memslot.c; callers hold vm->slots_lock. */
+/* memslot.c */
+int ember_memslots_init(struct ember_vm *vm);
+void ember_memslots_free(struct ember_vm *vm);
+/* Callers hold vm->slots_lock. */
 int ember_set_memory_region(struct ember_vm *vm,
 			    const struct kvm_userspace_memory_region *mem);
 int ember_get_dirty_log(struct ember_vm *vm, struct kvm_dirty_log *log);
-void ember_memslots_free(struct ember_vm *vm);
-/* The slot holding @gfn, or NULL; slots_lock or mmu_lock held. */
+
+/*
+ * The VM's slots: inside srcu_read_lock(&vm->srcu), or with slots_lock
+ * (no slot changes) or mmu_lock (no publication) held.  The array stays
+ * valid until srcu_read_unlock(), or the lock is dropped.
+ */
+static inline struct ember_memslots *ember_memslots(struct ember_vm *vm)
+{
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock) ||
+				      lockdep_is_held(&vm->mmu_lock));
+}
+
+/*
+ * The slot holding @gfn, or NULL, in ember_memslots(vm) (so under the same
+ * rules).  A slot being deleted or moved is found too, flagged
+ * EMBER_MEMSLOT_INVALID.
+ */
 struct ember_memslot *ember_memslot_find(struct ember_vm *vm, u64 gfn);
 static inline unsigned long ember_gfn_to_hva(const struct ember_memslot *slot,
 					     u64 gfn)
 {
 	return slot->userspace_addr + (gfn - slot->base_gfn) * PAGE_SIZE;
 }
+/* Copies to and from guest memory; inside srcu_read_lock(&vm->srcu). */
 int ember_read_guest(struct ember_vm *vm, u64 gpa, void *buf,
 		     unsigned int len);
 int ember_write_guest(struct ember_vm *vm, u64 gpa, const void *buf,

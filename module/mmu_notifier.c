@@ -30,16 +30,21 @@ static struct ember_vm *mn_to_vm(struct mmu_notifier *mn)
 
 /*
  * Unmap the guest pages backed by process addresses [start, end), in every
- * slot that maps them (two slots may share memory).  mmu_lock held.
+ * slot that maps them (two slots may share memory), invalid ones included:
+ * their pages stay mapped until the slot change unmaps them.  Inside
+ * srcu_read_lock(&vm->srcu), mmu_lock held.
  */
 static void unmap_hva_range(struct ember_vm *vm, unsigned long start,
 			    unsigned long end, bool may_yield)
 {
+	struct ember_memslots *slots;
 	int i;
 
+	lockdep_assert_held(&vm->mmu_lock);
 restart:
-	for (i = 0; i < vm->nr_active_slots; i++) {
-		struct ember_memslot *s = &vm->slots[vm->active_slots[i]];
+	slots = ember_memslots(vm);
+	for (i = 0; i < slots->nr; i++) {
+		struct ember_memslot *s = &slots->slots[i];
 		unsigned long s_end = s->userspace_addr +
 				      s->npages * PAGE_SIZE;
 		unsigned long lo = max(start, s->userspace_addr);
@@ -48,9 +53,10 @@ restart:
 		if (lo >= hi)
 			continue;
 		/*
-		 * Should the backend drop mmu_lock, slots may change
-		 * meanwhile; start over (unmapping is idempotent, and faults
-		 * into the range keep retrying until the end).
+		 * Should the backend drop mmu_lock, new slots may be
+		 * published meanwhile; start over with them (unmapping is
+		 * idempotent, and faults into the range keep retrying until
+		 * the end).
 		 */
 		if (ember_arch_unmap_gfn_range(vm, s,
 				s->base_gfn + ((lo - s->userspace_addr) >> PAGE_SHIFT),
@@ -65,8 +71,10 @@ static int ember_mn_invalidate_range_start(struct mmu_notifier *mn,
 				const struct mmu_notifier_range *range)
 {
 	struct ember_vm *vm = mn_to_vm(mn);
+	int idx;
 
-	/* mmu_lock never sleeps, so a non-blocking caller is served too. */
+	/* Neither SRCU readers nor mmu_lock sleep: non-blocking callers too. */
+	idx = srcu_read_lock(&vm->srcu);
 	spin_lock(&vm->mmu_lock);
 	if (!vm->invalidate_in_progress++) {
 		vm->invalidate_start = range->start;
@@ -78,6 +86,7 @@ static int ember_mn_invalidate_range_start(struct mmu_notifier *mn,
 	unmap_hva_range(vm, range->start, range->end,
 			mmu_notifier_range_blockable(range));
 	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return 0;
 }
 
@@ -97,11 +106,14 @@ static void ember_mn_invalidate_range_end(struct mmu_notifier *mn,
 static void ember_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct ember_vm *vm = mn_to_vm(mn);
+	int idx;
 
+	idx = srcu_read_lock(&vm->srcu);
 	spin_lock(&vm->mmu_lock);
 	vm->invalidate_seq++;
 	unmap_hva_range(vm, 0, ULONG_MAX, true);
 	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 }
 
 static const struct mmu_notifier_ops ember_mmu_notifier_ops = {

@@ -30,6 +30,7 @@ static void ember_vm_free(struct kref *ref)
 	ember_vcpus_free(vm);
 	ember_arch_vm_destroy(vm);
 	ember_memslots_free(vm);
+	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kvfree(vm);
 	ember_virt_put();
@@ -165,10 +166,16 @@ int ember_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	spin_lock_init(&vm->mmu_lock);
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto out_free_vm;
+	r = ember_memslots_init(vm);
+	if (r)
+		goto out_cleanup_srcu;
 
 	r = ember_virt_get();
 	if (r)
-		goto out_free_vm;
+		goto out_free_memslots;
 
 	r = ember_arch_vm_init(vm);
 	if (r)
@@ -203,6 +210,10 @@ out_drop_mm:
 	ember_arch_vm_destroy(vm);
 out_virt_put:
 	ember_virt_put();
+out_free_memslots:
+	ember_memslots_free(vm);
+out_cleanup_srcu:
+	cleanup_srcu_struct(&vm->srcu);
 out_free_vm:
 	kvfree(vm);
 	return r;

@@ -347,6 +347,9 @@ static int ept_fault(struct ember_vcpu *vcpu, struct ember_memslot *slot,
 	bool writable;
 	int r, level;
 
+	/* Being deleted or moved: nothing may map it; fault again after. */
+	if (slot->flags & EMBER_MEMSLOT_INVALID)
+		return 0;
 	r = ept_cache_fill(&vcpu->arch);
 	if (r)
 		return r;
@@ -411,17 +414,17 @@ int ept_handle_violation(struct ember_vcpu *vcpu, u64 gpa, unsigned long qual)
 	struct ember_vm *vm = vcpu->vm;
 	bool write = qual & EPT_VIOLATION_ACC_WRITE;
 	struct ember_memslot *slot;
-	int r;
+	int r, idx;
 
-	mutex_lock(&vm->slots_lock);
+	idx = srcu_read_lock(&vm->srcu);
 	slot = ember_memslot_find(vm, gpa >> PAGE_SHIFT);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		mutex_unlock(&vm->slots_lock);
+		srcu_read_unlock(&vm->srcu, idx);
 		return ept_mmio(vcpu, gpa, qual, write);
 	}
 	r = ept_fault(vcpu, slot, gpa >> PAGE_SHIFT, write,
 		      qual & EPT_VIOLATION_ACC_INSTR);
-	mutex_unlock(&vm->slots_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return r ? r : 1;
 }
 

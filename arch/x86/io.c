@@ -85,12 +85,12 @@ static int read_linear(struct ember_vcpu *vcpu, u64 la, void *buf,
 {
 	struct guest_walk_ctx ctx;
 	u64 pdptrs[4];
-	int r;
+	int r, idx;
 
 	walk_ctx(vcpu, &ctx, pdptrs);
-	mutex_lock(&vcpu->vm->slots_lock);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = guest_read_linear(&ctx, la, buf, len, access, res);
-	mutex_unlock(&vcpu->vm->slots_lock);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	return r;
 }
 
@@ -100,10 +100,10 @@ static int write_linear(struct ember_vcpu *vcpu, u64 la, const void *buf,
 	u32 access = GW_WRITE | guest_cpl_access();
 	struct guest_walk_ctx ctx;
 	u64 pdptrs[4];
-	int r = 0;
+	int r = 0, idx;
 
 	walk_ctx(vcpu, &ctx, pdptrs);
-	mutex_lock(&vcpu->vm->slots_lock);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - offset_in_page(la));
@@ -120,7 +120,7 @@ static int write_linear(struct ember_vcpu *vcpu, u64 la, const void *buf,
 		buf += n;
 		len -= n;
 	}
-	mutex_unlock(&vcpu->vm->slots_lock);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	return r;
 }
 

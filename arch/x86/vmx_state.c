@@ -104,11 +104,11 @@ int vmx_read_pdptrs(struct ember_vcpu *vcpu, unsigned long cr3, u64 *pdpte)
 {
 	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
 		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
-	int r, i;
+	int r, i, idx;
 
-	mutex_lock(&vcpu->vm->slots_lock);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = ember_read_guest(vcpu->vm, cr3 & ~0x1full, pdpte, 4 * sizeof(u64));
-	mutex_unlock(&vcpu->vm->slots_lock);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (r)
 		return r;
 	for (i = 0; i < 4; i++)
