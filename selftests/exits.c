@@ -9,12 +9,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <asm/ldt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +113,62 @@ static void test_fail_resume(struct test_dev *dev)
 	vm_free(vm);
 	ksft_pass("after a failed VMRESUME and repaired state, the vCPU runs "
 		  "on");
+}
+
+static sigjmp_buf ldt_jmp;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(ldt_jmp, 1);
+}
+
+/*
+ * A VM exit leaves LDTR unusable (SDM Vol. 3C 28.5.2).  A VMM thread that
+ * has an LDT of its own (modify_ldt(2): Wine, DOSEMU, 16-bit code) must
+ * find it loaded again when KVM_RUN returns: a selector into it loads.
+ */
+static void test_host_ldt(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_sync_twice, &v);
+	struct user_desc d = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .contents = 0, .limit_in_pages = 1,
+		.useable = 1,
+	};
+	struct sigaction sa, old;
+	uint16_t ldtr0, ldtr1, fs0;
+	int loaded;
+
+	TEST_ASSERT(!syscall(SYS_modify_ldt, 1, &d, sizeof(d)),
+		    "modify_ldt: %s", strerror(errno));
+	__asm__ volatile("sldt %0" : "=r"(ldtr0));
+	vcpu_run_expect_sync(v, 1);
+	__asm__ volatile("sldt %0" : "=r"(ldtr1));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_segv;
+	TEST_ASSERT(!sigaction(SIGSEGV, &sa, &old), "sigaction");
+	__asm__ volatile("mov %%fs, %0" : "=r"(fs0));
+	loaded = 0;
+	if (!sigsetjmp(ldt_jmp, 1)) {
+		/* Selector 7: LDT entry 0, RPL 3.  Then FS back as it was. */
+		__asm__ volatile("mov %0, %%fs; mov %1, %%fs"
+				 : : "r"(7), "r"(fs0));
+		loaded = 1;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	printf("# %s: LDTR 0x%x before KVM_RUN, 0x%x after; LDT selector "
+	       "%s\n", dev->name, ldtr0, ldtr1, loaded ? "loads" : "faults");
+	rec("LDT usable after KVM_RUN", "%d", loaded);
+	TEST_ASSERT(ldtr1 == ldtr0, "LDTR 0x%x before KVM_RUN, 0x%x after",
+		    ldtr0, ldtr1);
+	TEST_ASSERT(loaded, "the thread's LDT is gone after KVM_RUN");
+	vcpu_run_expect_sync(v, 2);
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("the VMM thread's LDT is loaded again after KVM_RUN");
 }
 
 static void test_fail_entry(struct test_dev *dev)
@@ -326,6 +385,7 @@ static void run(struct test_dev *dev)
 	test_triple_fault(dev);
 	test_fail_entry(dev);
 	test_fail_resume(dev);
+	test_host_ldt(dev);
 	test_signal(dev);
 	test_immediate_exit(dev);
 	test_no_stall(dev);
@@ -334,5 +394,5 @@ static void run(struct test_dev *dev)
 
 int main(void)
 {
-	return ksft_run_devices("exits", 7, run);
+	return ksft_run_devices("exits", 8, run);
 }

@@ -84,6 +84,26 @@ static void test_errnos(struct test_dev *dev)
 	EXPECT_RET(__vm_set_region(vm, 2, 0, 0xfffffffffffff000ul, 0x2000,
 				   mem), -EINVAL);
 	REC(__vm_set_region(vm, 2, 0, 0x200000, 1ul << 62, mem));
+	/*
+	 * Guest-physical addresses beyond MAXPHYADDR (CPUID 0x80000008):
+	 * a slot may end there, not past it (KVM: kvm_mmu_max_gfn()).
+	 */
+	{
+		uint32_t a, b, c, d;
+		uint64_t top;
+
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		top = 1ul << (a & 0xff);
+		rec("MAXPHYADDR", "%u", a & 0xff);
+		EXPECT_RET(__vm_set_region(vm, 8, 0, top - SLOT_SIZE, SLOT_SIZE,
+					   mem + 3 * SLOT_SIZE), 0);
+		EXPECT_RET(__vm_set_region(vm, 8, 0, top - SLOT_SIZE, 0, mem),
+			   0);
+		EXPECT_RET(__vm_set_region(vm, 8, 0, top - 0x1000, SLOT_SIZE,
+					   mem + 3 * SLOT_SIZE), -EINVAL);
+		EXPECT_RET(__vm_set_region(vm, 8, 0, 1ul << 48, SLOT_SIZE,
+					   mem + 3 * SLOT_SIZE), -EINVAL);
+	}
 	/* uaddr + size leaves the user address space; a kernel address. */
 	EXPECT_RET(__vm_set_region(vm, 2, 0, 0x200000, 0x2000,
 				   (void *)0x7ffffffff000ul), -EINVAL);

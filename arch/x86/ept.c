@@ -59,7 +59,12 @@ static u64 *ept_table(u64 e)
  */
 u64 ember_arch_gfn_limit(void)
 {
-	return 1ull << (min(boot_cpu_data.x86_phys_bits, 48) - PAGE_SHIFT);
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	/* The CPU's own, as KVM takes it, not the kernel's (MKTME) view. */
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return 1ull << (min(bits, 48u) - PAGE_SHIFT);
 }
 
 int ember_arch_vm_init(struct ember_vm *vm)
