@@ -7,6 +7,8 @@
 # everything, a skip not on the allow-list, a wrong value for an intended
 # difference, bad kernel log lines (named after the test), a hung test whose
 # child ignores SIGTERM, and a guest that dies with tests still to run.
+# First, from a dry run (make -n check), that make check runs the unit
+# tests, the benchmark's build and these tests before its boot.
 #
 #   EMBER_KO=ember.ko bash run.sh OUTPUT
 #
@@ -20,6 +22,17 @@ OUTPUT=${1:?usage: run.sh OUTPUT}
 BUILD_DIR=${BUILD_DIR:-$TOP/build/testvm-harness}
 mkdir -p "$BUILD_DIR"
 log=$BUILD_DIR/harness.out
+
+# make check runs the host-side unit tests and builds the benchmark before
+# it boots the test machine (make stops at the first prerequisite that
+# fails): the order of its commands, from a dry run.
+dry=$BUILD_DIR/make-n-check.out
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -C "$TOP" check T= >"$dry" 2>&1
+line_of() { grep -nE -- "$1" "$dry" | head -n 1 | cut -d: -f1; }
+unit_at=$(line_of 'make -C selftests/unit .*run$')
+bench_at=$(line_of 'make -C bench ')
+self_at=$(line_of 'bash selftests/harness/run.sh')
+boot_at=$(line_of 'bash scripts/testvm/testvm.sh check$')
 
 echo "harness: booting the test machine without kvm_intel, fake tests from $OUTPUT"
 EMBER_SKIP_LOAD=kvm_intel SELFTESTS_DIR=$OUTPUT BUILD_DIR=$BUILD_DIR T= \
@@ -39,6 +52,19 @@ expect() {
 		bad=$((bad + 1))
 	fi
 }
+before() {
+	n=$((n + 1))
+	if [ -n "$2" ] && [ -n "$boot_at" ] && [ "$2" -lt "$boot_at" ]; then
+		echo "ok $n make check: $1 before the boot"
+	else
+		echo "not ok $n make check: $1 before the boot (lines ${2:-none}, ${boot_at:-none} of $dry)"
+		bad=$((bad + 1))
+	fi
+}
+before "the unit tests" "$unit_at"
+before "the benchmark's build" "$bench_at"
+before "the harness's own tests" "$self_at"
+
 n=$((n + 1))
 if [ $rc = 1 ]; then echo "ok $n testvm.sh fails the run"
 else echo "not ok $n testvm.sh exited $rc, want 1"; bad=$((bad + 1)); fi
