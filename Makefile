@@ -1,9 +1,13 @@
 # ember: top-level build.
 #
 #   make            ember.ko, tools/vmrun and the selftests
-#   make check      boot the test machine and run every selftest in it
-#                   (T=pattern runs a subset; MITIGATIONS=auto boots the
-#                   test machine's kernel with its mitigations on)
+#   make check      the host-side unit tests and the benchmark's build, the
+#                   harness's own tests (one boot, without T), then boot the
+#                   test machine and run every selftest in it (T=pattern
+#                   runs a subset; MITIGATIONS=auto boots the test
+#                   machine's kernel with its mitigations on)
+#   make check-harness  the harness's own tests alone (selftests/harness)
+#   make unit       the host-side unit tests (selftests/unit)
 #   make run        boot the test machine and run the demo on ember
 #   make bench      ember against kvm_intel, side by side, in one boot
 #   make deps       install what the build and the test machine need
@@ -29,7 +33,8 @@ ifeq ($(KDIR),)
   endif
 endif
 
-.PHONY: all module tools selftests deps check run bench clean checkpatch
+.PHONY: all module tools selftests deps check check-harness unit bench-build \
+	run bench clean checkpatch
 
 all: module tools selftests
 
@@ -53,7 +58,24 @@ testvm-build: deps
 	$(MAKE) module KDIR=/lib/modules/$$(cat $(EMBER_CACHE)/deps.stamp)/build
 	$(MAKE) tools selftests
 
-check: testvm-build
+# Host-side unit tests of pure-C parts of the module: no VT-x needed.
+unit: deps
+	$(MAKE) -C selftests/unit OUTPUT=$(BUILD)/unit run
+
+# The benchmark is not run by make check, but it must build.
+bench-build: deps
+	$(MAKE) -C bench OUTPUT=$(BUILD)/bench
+
+# The harness's own tests: one boot of fake tests that must fail the run
+# in the expected ways (selftests/harness/run.sh).
+check-harness: testvm-build
+	$(MAKE) -C selftests/harness OUTPUT=$(BUILD)/harness
+	EMBER_KO=$(TOP)/ember.ko BUILD_DIR=$(BUILD)/testvm-harness \
+		bash selftests/harness/run.sh $(BUILD)/harness
+
+# Everything before the boot fails make check first; the harness's own
+# tests run on a full run only (not with T=...).
+check: unit bench-build testvm-build $(if $(T),,check-harness)
 	EMBER_KO=$(TOP)/ember.ko SELFTESTS_DIR=$(BUILD)/selftests \
 	MITIGATIONS="$(MITIGATIONS)" \
 	VMRUN_DIR=$(BUILD)/vmrun T="$(T)" BUILD_DIR=$(BUILD)/testvm \

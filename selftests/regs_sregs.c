@@ -225,10 +225,12 @@ static void test_sregs_invalid(struct test_dev *dev)
 			TEST_ASSERT(r == -EINVAL, "%s: SET_SREGS gave %s",
 				    bad[i].what, ret_name(r));
 		vcpu_sregs_get(v, &g);
-		/* The same keys whatever the answer, for the comparison. */
+		/* The same keys whatever the answer, for the comparison;
+		 * "unchanged" is what an intended refusal leaves. */
 		snprintf(key, sizeof(key), "%s: then cr0/cr4/efer/apic_base",
 			 bad[i].what);
-		rec(key, "0x%llx 0x%llx 0x%llx 0x%llx",
+		rec(key, "%s0x%llx 0x%llx 0x%llx 0x%llx",
+		    memcmp(&g, &s0, sizeof(g)) ? "" : "unchanged ",
 		    g.cr0, g.cr4, g.efer, g.apic_base);
 		if (r == -EINVAL) {
 			TEST_ASSERT(!memcmp(&g, &s0, sizeof(g)),

@@ -53,7 +53,20 @@ void ksft_skip_all(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 int ksft_done(void);
 
-/* Opens @path read-write, or skips the test if it does not exist. */
+/*
+ * EMBER_TEST_STRICT (set, not "0"): every device is required.  The test
+ * machine's /init sets it for `make check`; by hand it is unset, and a test
+ * skips what the machine lacks.  Under it an absent device fails the test
+ * instead of skipping it (open_dev_or_skip(), ksft_run_devices(), the
+ * comparison with /dev/kvm in dev_ioctls, vmrun's tests), and so does a
+ * device whose every subtest skipped.
+ */
+bool test_strict(void);
+
+/*
+ * Opens @path read-write, or skips the test if it does not exist (fails
+ * under EMBER_TEST_STRICT).
+ */
 int open_dev_or_skip(const char *path);
 
 /* Reads a whole (small) file into a static buffer; NULL on error. */
@@ -86,12 +99,16 @@ extern void (*test_assert_hook)(void);
  * VMX, which kvm_intel and ember cannot share) is gone before the next one
  * starts.  A child records observations with rec(); the parent then compares
  * each device's records with the reference's, key by key, except for the
- * intended differences listed in the README (see intended_difference()).
+ * intended differences listed in the README, where ember must record the
+ * value listed in intended_differences[].
  *
  * TAP: the plan is ndevices * @nsub + (ndevices - 1) comparisons.  A device
  * that is absent, or calls dev_skip(), skips its remaining subtests; one that
- * fails an assertion has its remaining subtests reported "not ok".
- * Returns the exit code: fail if anything failed, skip if no device ran.
+ * fails an assertion, or exits before reporting all @nsub, has its remaining
+ * subtests reported "not ok".
+ * Returns the exit code: fail if anything failed; skip if a device was
+ * absent, or skipped every subtest, or none ran (fail for the first two
+ * under EMBER_TEST_STRICT); pass only when every device ran its subtests.
  */
 struct test_dev {
 	const char *path;	/* "/dev/kvm" */

@@ -3,12 +3,14 @@
 #
 #   VMRUN_DIR    where vmrun and the Linux guest are (default /ember/vmrun)
 #   VMRUN_DEVICES  devices to test (default: /dev/kvm and /dev/ember, those
-#                present)
+#                present; under EMBER_TEST_STRICT, as make check runs the
+#                tests, an absent one is a failure)
 #
 # A test calls `run DEVICE WANT_STATUS [vmrun args...]`, then checks the
 # output ($out, stdout and stderr together) with `expect`/`expect_not`, and
 # ends with `finish`: exit 0 if every check passed, 1 if one failed, 4 (skip)
-# if no device was there.
+# if no device was there.  Each check is a TAP result line ("ok N what",
+# "not ok N what"); finish prints the plan, "1..N", last.
 
 VMRUN_DIR=${VMRUN_DIR:-/ember/vmrun}
 VMRUN=$VMRUN_DIR/vmrun
@@ -17,9 +19,14 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 failed=0
 passed=0
 devices=
+missing=
 
 for d in ${VMRUN_DEVICES:-/dev/kvm /dev/ember}; do
-	[ -e "$d" ] && devices="$devices $d"
+	if [ -e "$d" ]; then
+		devices="$devices $d"
+	else
+		missing="$missing $d"
+	fi
 done
 
 if [ ! -x "$VMRUN" ]; then
@@ -27,8 +34,15 @@ if [ ! -x "$VMRUN" ]; then
 	exit 4
 fi
 
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL: $*"; }
+ok() { passed=$((passed + 1)); echo "ok $((passed + failed)) $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok $((passed + failed)) $*"; }
+
+case ${EMBER_TEST_STRICT:-0} in
+''|0) ;;
+*)	for d in $missing; do
+		not_ok "$d is absent, and EMBER_TEST_STRICT requires every device"
+	done ;;
+esac
 
 # run DEVICE WANT_STATUS ARGS...: runs vmrun with stdin from $stdin (default
 # /dev/null); sets $out, $err (stderr alone) and $rc.
@@ -89,8 +103,9 @@ one_line_error() {
 }
 
 finish() {
-	echo "$passed passed, $failed failed"
-	[ -z "$devices" ] && [ "${1:-}" != nodevice ] && { echo "no device (/dev/kvm, /dev/ember)"; exit 4; }
-	[ "$failed" = 0 ]
-	exit $?
+	echo "# $passed passed, $failed failed"
+	echo "1..$((passed + failed))"
+	[ "$failed" = 0 ] || exit 1
+	[ -z "$devices" ] && [ "${1:-}" != nodevice ] && { echo "# no device (/dev/kvm, /dev/ember)"; exit 4; }
+	exit 0
 }
