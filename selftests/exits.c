@@ -138,7 +138,7 @@ static void test_host_ldt(struct test_dev *dev)
 		.useable = 1,
 	};
 	struct sigaction sa, old;
-	uint16_t ldtr0, ldtr1, fs0;
+	uint16_t ldtr0, ldtr1, gs0;
 	int loaded;
 
 	TEST_ASSERT(!syscall(SYS_modify_ldt, 1, &d, sizeof(d)),
@@ -150,12 +150,13 @@ static void test_host_ldt(struct test_dev *dev)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_segv;
 	TEST_ASSERT(!sigaction(SIGSEGV, &sa, &old), "sigaction");
-	__asm__ volatile("mov %%fs, %0" : "=r"(fs0));
+	/* GS: userspace does not use it (FS holds the thread's TLS). */
+	__asm__ volatile("mov %%gs, %0" : "=r"(gs0));
 	loaded = 0;
 	if (!sigsetjmp(ldt_jmp, 1)) {
-		/* Selector 7: LDT entry 0, RPL 3.  Then FS back as it was. */
-		__asm__ volatile("mov %0, %%fs; mov %1, %%fs"
-				 : : "r"(7), "r"(fs0));
+		/* Selector 7: LDT entry 0, RPL 3.  Then GS back as it was. */
+		__asm__ volatile("mov %0, %%gs; mov %1, %%gs"
+				 : : "r"(7), "r"(gs0));
 		loaded = 1;
 	}
 	sigaction(SIGSEGV, &old, NULL);

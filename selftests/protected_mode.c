@@ -4,7 +4,8 @@
  * guest's copy of the image), with paging off, with paging on (4 MiB pages,
  * set by KVM_SET_SREGS) and with paging turned on by the guest itself:
  * arithmetic, memory, port I/O of 1, 2 and 4 bytes, and MMIO moves of 1, 2
- * and 4 bytes to an address in no slot.
+ * and 4 bytes to an address in no slot; and the #GPs of MOV to CR0/CR4
+ * that ember emulates: bad PAE PDPTEs, CR4.PCIDE outside IA-32e mode.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,16 @@
 
 #define MMIO_GPA	0xc0001000u
 
-extern const char pm_code[], pm_enable_paging[];
+extern const char pm_code[], pm_enable_paging[], pm_pae_on[],
+	pm_pcide_on[];
+
+/*
+ * PAE paging for the guest (SCRATCH_GPA is ours): a page-directory-pointer
+ * table, and one page directory identity-mapping the first GiB in 2 MiB
+ * pages.
+ */
+#define PDPT_GPA	SCRATCH_GPA
+#define PAE_PD_GPA	(SCRATCH_GPA + PAGE_SIZE)
 extern uint32_t pm_scratch[8];
 
 __asm__(
@@ -36,6 +46,25 @@ __asm__(
 	"	or $0x80000000, %eax\n"
 	"	mov %eax, %cr0\n"
 	"	jmp pm_code\n"
+	/* Turns on PAE paging with CR3 = PDPT_GPA: #GP if a PDPTE is bad. */
+	"pm_pae_on:\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x20, %eax\n"		/* CR4.PAE */
+	"	mov %eax, %cr4\n"
+	"	mov $0x10000, %eax\n"		/* PDPT_GPA */
+	"	mov %eax, %cr3\n"
+	"	mov %cr0, %eax\n"
+	"	or $0x80000000, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	out %al, $0x30\n"
+	"	hlt\n"
+	/* CR4.PCIDE outside IA-32e mode: #GP. */
+	"pm_pcide_on:\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x20000, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	out %al, $0x30\n"
+	"	hlt\n"
 	"pm_code:\n"
 	"	mov $6, %eax\n"
 	"	mov $7, %ecx\n"
@@ -168,8 +197,51 @@ static void run_pm(struct test_dev *dev, const char *entry, bool paging,
 	ksft_pass("%s: MMIO moves of 1, 2, 4 bytes, HLT", what);
 }
 
+/*
+ * A MOV to CR0 or CR4 that would load bad PDPTEs, and CR4.PCIDE set outside
+ * IA-32e mode, are #GP (SDM Vol. 3A 4.4.1; Vol. 2B, MOV to CR4): with no
+ * IDT the #GP becomes a triple fault.  The state must not reach a VM entry
+ * (which would fail instead).
+ */
+static void run_cr_gp(struct test_dev *dev, const char *entry,
+		      uint64_t pdpte0, uint32_t want, const char *what)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, NULL, &v);
+	uint64_t *pdpt = addr_gpa2hva(vm, PDPT_GPA);
+	uint64_t *pd = addr_gpa2hva(vm, PAE_PD_GPA);
+	struct kvm_sregs s;
+	int i;
+
+	if (dev_is_pvm(dev)) {
+		vm_free(vm);
+		ksft_skip("%s: kvm_pvm runs no 32-bit paging", what);
+		return;
+	}
+	memset(pdpt, 0, PAGE_SIZE);
+	pdpt[0] = pdpte0;
+	for (i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;	/* P, RW, PS */
+	vcpu_setup_protected_mode(v, (uintptr_t)entry, false);
+	vcpu_sregs_get(v, &s);
+	s.idt.limit = 0;
+	vcpu_sregs_set(v, &s);
+	vcpu_run(v);
+	rec_exit(what, v);
+	vcpu_assert_exit(v, want);
+	vm_free(vm);
+	ksft_pass("%s", what);
+}
+
 static void run(struct test_dev *dev)
 {
+	/* PDPTE 0: present, the page directory; bit 7 is reserved. */
+	run_cr_gp(dev, pm_pae_on, PAE_PD_GPA | 1, KVM_EXIT_IO,
+		  "PAE paging with good PDPTEs turns on");
+	run_cr_gp(dev, pm_pae_on, PAE_PD_GPA | 1 | (1u << 7), KVM_EXIT_SHUTDOWN,
+		  "a MOV to CR0 loading a PDPTE with a reserved bit is #GP");
+	run_cr_gp(dev, pm_pcide_on, 0, KVM_EXIT_SHUTDOWN,
+		  "CR4.PCIDE outside IA-32e mode is #GP");
 	run_pm(dev, pm_code, false, false, "paging off");
 	run_pm(dev, pm_code, true, true, "paging on (SET_SREGS)");
 	run_pm(dev, pm_enable_paging, false, true, "paging turned on by guest");
@@ -177,5 +249,5 @@ static void run(struct test_dev *dev)
 
 int main(void)
 {
-	return ksft_run_devices("protected_mode", 6, run);
+	return ksft_run_devices("protected_mode", 9, run);
 }
