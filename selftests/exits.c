@@ -306,16 +306,6 @@ static void test_immediate_exit(struct test_dev *dev)
 static volatile bool other_stop;
 static volatile uint64_t other_count;
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
-		    "sched_setaffinity: %s", strerror(errno));
-}
-
 static void *other_thread(void *arg)
 {
 	(void)arg;

@@ -64,24 +64,6 @@
 #define PTE_U		(1ul << 2)
 #define PTE_G		(1ul << 8)
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
-		    "sched_setaffinity(%d): %s", cpu, strerror(errno));
-}
-
 static volatile sig_atomic_t signals;
 
 static void on_alarm(int sig)

@@ -56,15 +56,6 @@ struct uffd_test {
 	void *plain;
 };
 
-/* No floating point here: the tests build with -mgeneral-regs-only. */
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
-}
-
 #define MS(us)		(unsigned long)((us) / 1000), (unsigned long)((us) % 1000 / 100)
 
 static void sleep_ms(long ms)

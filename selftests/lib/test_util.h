@@ -88,6 +88,12 @@ bool ember_module_loaded(void);
 /* Whether /dev/kvm (kvm_intel) is there to compare with. */
 bool kvm_available(void);
 
+/* CLOCK_MONOTONIC in milliseconds / microseconds. */
+long now_ms(void);
+long now_us(void);
+/* Pins the calling thread to @cpu (sched_setaffinity), asserting it works. */
+void pin_to(int cpu);
+
 /* Called by a failing TEST_ASSERT before it reports (e.g. to dump regs). */
 extern void (*test_assert_hook)(void);
 
