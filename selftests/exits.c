@@ -303,45 +303,29 @@ static void test_immediate_exit(struct test_dev *dev)
 	ksft_pass("immediate_exit = 1: KVM_RUN is EINTR without entering");
 }
 
-static volatile bool other_stop;
-static volatile uint64_t other_count;
-
-static void *other_thread(void *arg)
-{
-	(void)arg;
-	pin_to(0);
-	while (!other_stop)
-		other_count++;
-	return NULL;
-}
-
 static void no_stall(struct test_dev *dev, void (*guest)(void))
 {
 	struct kvm_vcpu *v;
 	struct kvm_vm *vm = vm_create_guest(dev, 1, guest, &v);
-	pthread_t t;
+	struct busy_thread other;
 	uint64_t before;
 	int r;
 
 	/* The vCPU thread and a busy host thread share CPU 0. */
 	pin_to(0);
 	catch_alarm();
-	TEST_ASSERT(!pthread_create(&t, NULL, other_thread, NULL),
-		    "pthread_create");
-	usleep(10000);
-	before = other_count;
+	busy_thread_start(&other, 0);
+	before = other.count;
 	arm_timer(400);
 	r = __vcpu_run(v);
 	TEST_ASSERT(r == -EINTR, "KVM_RUN %s", ret_name(r));
 	printf("# %s: the other thread counted %lu while the guest spun %lu\n",
-	       dev->name, (unsigned long)(other_count - before),
+	       dev->name, (unsigned long)(other.count - before),
 	       (unsigned long)GUEST_VAR(vm, spin_count));
-	TEST_ASSERT(other_count - before > 1000,
+	TEST_ASSERT(other.count - before > 1000,
 		    "the host thread sharing the CPU made no progress");
 	TEST_ASSERT(GUEST_VAR(vm, spin_count) > 1000, "the guest did not run");
-	other_stop = true;
-	pthread_join(t, NULL);
-	other_stop = false;
+	busy_thread_stop(&other);
 	GUEST_VAR(vm, spin_stop) = 1;
 	vcpu_run_expect_done(v);
 	vm_free(vm);

@@ -1064,17 +1064,7 @@ __asm__(".pushsection .text\n"
 	".code64\n"
 	".popsection\n");
 
-static volatile bool other_stop, run_returned;
-static volatile uint64_t other_count;
-
-static void *other_thread(void *arg)
-{
-	(void)arg;
-	pin_to(0);
-	while (!other_stop)
-		other_count++;
-	return NULL;
-}
+static volatile bool run_returned;
 
 /* Fails the test if KVM_RUN has not returned @arg seconds after the signal. */
 static void *watchdog(void *arg)
@@ -1098,7 +1088,8 @@ static void test_ac_loop(struct test_dev *dev)
 	uint64_t handler = (uintptr_t)ac_loop_handler, before, progress;
 	struct kvm_sregs s;
 	struct kvm_regs regs;
-	pthread_t other, dog;
+	struct busy_thread other;
+	pthread_t dog;
 	bool simul_ex;
 	long t0, ms;
 	int r;
@@ -1116,22 +1107,18 @@ static void test_ac_loop(struct test_dev *dev)
 	/* The vCPU thread and a busy host thread share CPU 0. */
 	pin_to(0);
 	catch_alarm();
-	other_stop = false;
 	run_returned = false;
-	TEST_ASSERT(!pthread_create(&other, NULL, other_thread, NULL),
-		    "pthread_create");
+	busy_thread_start(&other, 0);
 	TEST_ASSERT(!pthread_create(&dog, NULL, watchdog, (void *)10ul),
 		    "pthread_create");
-	usleep(10000);
-	before = other_count;
+	before = other.count;
 	arm_timer(200);
 	t0 = now_ms();
 	r = __vcpu_run(v);
 	ms = now_ms() - t0;
 	run_returned = true;
-	progress = other_count - before;
-	other_stop = true;
-	pthread_join(other, NULL);
+	progress = other.count - before;
+	busy_thread_stop(&other);
 	pthread_join(dog, NULL);
 	vcpu_regs_get(v, &regs);
 

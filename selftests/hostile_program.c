@@ -360,18 +360,6 @@ static void guest_storm(void)
 	}
 }
 
-static volatile bool other_stop;
-static volatile uint64_t other_count;
-
-static void *other_thread(void *arg)
-{
-	(void)arg;
-	pin_to(0);
-	while (!other_stop)
-		other_count++;
-	return NULL;
-}
-
 /* Asserts the bitmap holds exactly @want[0..@n). */
 static void check_bitmap(const uint64_t *bitmap, const uint64_t *want, int n,
 			 int call)
@@ -419,7 +407,7 @@ static void test_dirty_log_storm(struct test_dev *dev)
 	struct storm_list *s = &GUEST_VAR(vm, storm);
 	long total_us = 0, max_us = 0, t, t0;
 	uint64_t before, progress, want[STORM_WRITES] = { 0 };
-	pthread_t other;
+	struct busy_thread other;
 	int call, k;
 
 	TEST_ASSERT(bitmap, "calloc");
@@ -430,11 +418,8 @@ static void test_dirty_log_storm(struct test_dev *dev)
 	TEST_ASSERT(!madvise(mem, STORM_SIZE, MADV_NOHUGEPAGE), "madvise: %s",
 		    strerror(errno));
 	pin_to(0);
-	other_stop = false;
-	TEST_ASSERT(!pthread_create(&other, NULL, other_thread, NULL),
-		    "pthread_create");
-	usleep(10000);
-	before = other_count;
+	busy_thread_start(&other, 0);
+	before = other.count;
 	t0 = now_ms();
 	/* Nothing written yet. */
 	TEST_ASSERT(!ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log),
@@ -470,9 +455,8 @@ static void test_dirty_log_storm(struct test_dev *dev)
 				    "is not in the process's memory", call,
 				    (unsigned long)want[k]);
 	}
-	progress = other_count - before;
-	other_stop = true;
-	pthread_join(other, NULL);
+	progress = other.count - before;
+	busy_thread_stop(&other);
 	unpin();
 
 	rec("KVM_GET_DIRTY_LOG storm", "%d calls, each exactly the pages "

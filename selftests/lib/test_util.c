@@ -727,3 +727,29 @@ void pin_to(int cpu)
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
 		    "sched_setaffinity(%d): %s", cpu, strerror(errno));
 }
+
+static void *busy_thread_fn(void *arg)
+{
+	struct busy_thread *b = arg;
+
+	pin_to(b->cpu);
+	while (!b->stop)
+		b->count++;
+	return NULL;
+}
+
+void busy_thread_start(struct busy_thread *b, int cpu)
+{
+	b->cpu = cpu;
+	b->stop = false;
+	b->count = 0;
+	TEST_ASSERT(!pthread_create(&b->thread, NULL, busy_thread_fn, b),
+		    "pthread_create");
+	usleep(10000);
+}
+
+void busy_thread_stop(struct busy_thread *b)
+{
+	b->stop = true;
+	pthread_join(b->thread, NULL);
+}

@@ -7,8 +7,10 @@
 #ifndef EMBER_TEST_UTIL_H
 #define EMBER_TEST_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
@@ -93,6 +95,20 @@ long now_ms(void);
 long now_us(void);
 /* Pins the calling thread to @cpu (sched_setaffinity), asserting it works. */
 void pin_to(int cpu);
+
+/*
+ * A host thread pinned to a CPU that counts as fast as it can, to show
+ * that a vCPU sharing that CPU leaves it time to run.  busy_thread_start()
+ * returns once it has run for 10 ms.
+ */
+struct busy_thread {
+	pthread_t thread;
+	int cpu;
+	volatile bool stop;
+	volatile uint64_t count;
+};
+void busy_thread_start(struct busy_thread *b, int cpu);
+void busy_thread_stop(struct busy_thread *b);
 
 /* Called by a failing TEST_ASSERT before it reports (e.g. to dump regs). */
 extern void (*test_assert_hook)(void);
