@@ -113,7 +113,7 @@ checkpatch:
 			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'; \
 		cp=$$(ls $(CHECKPATCH_DIR)/*/scripts/checkpatch.pl | head -1); \
 	fi; \
-	perl "$$cp" --no-tree --terse -q -f module/*.[ch] arch/x86/*.[ch]
+	perl "$$cp" --no-tree --terse -q -f module/*.[ch] arch/x86/*.[ch] arch/x86/*/*.[ch]
 
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(TOP) clean; fi

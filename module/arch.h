@@ -14,6 +14,8 @@
 struct ember_vm;
 struct ember_vcpu;
 struct ember_memslot;
+struct ember_irq_route;
+struct kvm_irq_routing_entry;
 
 /*
  * Check that this CPU can run ember and record its capabilities.  Logs one
@@ -40,6 +42,26 @@ int ember_arch_vm_init(struct ember_vm *vm);
 void ember_arch_vm_destroy(struct ember_vm *vm);
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
+/*
+ * VM teardown, before the vCPUs go: stop and free the backend's devices
+ * (timers, interrupt controllers).  No vCPU thread runs any more.
+ */
+void ember_arch_vm_destroy_devices(struct ember_vm *vm);
+
+/*
+ * Interrupt routing (module/irq.h): is there an in-kernel irqchip, and
+ * check a KVM_SET_GSI_ROUTING entry and fill in @e (its set() included).
+ * -EINVAL for an entry the backend does not route.
+ */
+bool ember_arch_irqchip_in_kernel(struct ember_vm *vm);
+int ember_arch_set_irq_route(struct ember_vm *vm, struct ember_irq_route *e,
+			     const struct kvm_irq_routing_entry *ue);
+/* KVM_SIGNAL_MSI: KVM_IRQ_LINE_STATUS-style result. */
+int ember_arch_deliver_msi(struct ember_vm *vm, u32 address_lo,
+			   u32 address_hi, u32 data);
+/* Before KVM_RUN blocks a halted vCPU: can it run now? */
+bool ember_arch_vcpu_runnable(struct ember_vcpu *vcpu);
+
 /* The first guest page number past what the backend can map. */
 u64 ember_arch_gfn_limit(void);
 /*

@@ -15,6 +15,9 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/wait.h>
+
+#include "io_bus.h"		/* EMBER_NR_BUSES */
 
 #include "arch_types.h"		/* struct ember_arch_vm, ember_arch_vcpu */
 
@@ -134,6 +137,28 @@ struct ember_vm {
 	} stats;			/* vm->mmu_lock */
 	struct dentry *debugfs_dir;	/* <pid>-<fd>, as KVM's */
 
+	/*
+	 * Interrupts from outside the vCPUs (module/irq.h): irq_lock
+	 * serializes the writers of irq_routing, of the ack-notifier list and
+	 * of irq_sources_bitmap; readers of the first two hold irq_srcu.
+	 * irqfds.lock (a spinlock) guards the list of irqfds.  The I/O buses
+	 * (module/io_bus.h) are read under srcu and written under slots_lock,
+	 * as are the ioeventfds on them.
+	 */
+	struct mutex irq_lock;
+	struct srcu_struct irq_srcu;
+	struct ember_irq_routing_table __rcu *irq_routing;
+	struct hlist_head irq_ack_notifier_list;
+	unsigned long irq_sources_bitmap;
+	struct {
+		spinlock_t lock;
+		struct list_head items;
+		struct list_head resampler_list;
+		struct mutex resampler_lock;
+	} irqfds;
+	struct list_head ioeventfds;
+	struct ember_io_bus __rcu *buses[EMBER_NR_BUSES];
+
 	struct ember_arch_vm arch;
 };
 
@@ -147,6 +172,7 @@ enum ember_vcpu_mode {
 /* vCPU requests: work for the vCPU's thread before its next VM entry. */
 #define EMBER_REQ_TLB_FLUSH		0	/* guest-physical translations */
 #define EMBER_REQ_TLB_FLUSH_GUEST	1	/* the guest's own TLB */
+#define EMBER_REQ_EVENT			2	/* an interrupt, NMI, INIT, SIPI */
 
 struct ember_vcpu {
 	struct ember_vm *vm;
@@ -163,6 +189,12 @@ struct ember_vcpu {
 	unsigned long requests;
 	int mode;
 	int cpu;
+	/*
+	 * The vCPU's thread sleeps on wq while the guest is halted or waits
+	 * for INIT/SIPI (vcpu_block.c); whoever gives it something to do
+	 * wakes it with ember_vcpu_kick().
+	 */
+	wait_queue_head_t wq;
 	struct ember_arch_vcpu arch;
 };
 
@@ -191,8 +223,17 @@ static inline bool ember_request_pending(struct ember_vcpu *vcpu)
 	return READ_ONCE(vcpu->requests);
 }
 
-/* IPI the vCPU's CPU if it is in guest mode there; does not wait. */
+/*
+ * Wake the vCPU's thread if it sleeps in ember_vcpu_block(), and IPI its
+ * CPU if it is in guest mode there.  Any context (hard interrupts too);
+ * does not wait.
+ */
 void ember_vcpu_kick(struct ember_vcpu *vcpu);
+/*
+ * vcpu_block.c: the vCPU's thread, in KVM_RUN: sleep until
+ * ember_arch_vcpu_runnable(), a request or a signal.
+ */
+void ember_vcpu_block(struct ember_vcpu *vcpu);
 /*
  * Make @req of every vCPU of @vm and kick those in guest mode, waiting
  * until they have left it.  Any context that may send IPIs (interrupts on).

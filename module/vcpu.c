@@ -163,6 +163,7 @@ int ember_vcpu_create(struct ember_vm *vm, unsigned long id)
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 
 	mutex_lock(&vm->lock);

@@ -50,15 +50,24 @@ static bool vcpu_needs_ipi(struct ember_vcpu *vcpu, bool wait)
 
 void ember_vcpu_kick(struct ember_vcpu *vcpu)
 {
-	int me = get_cpu(), cpu;
+	int me, cpu;
 
+	/* A halted vCPU's thread sleeps: wake it to look again. */
+	if (wq_has_sleeper(&vcpu->wq))
+		wake_up_interruptible(&vcpu->wq);
+
+	me = get_cpu();
 	/* The caller's request before the read of mode (the table above). */
 	smp_mb();
 	if (vcpu_needs_ipi(vcpu, false)) {
-		/* Written before mode; cmpxchg() ordered the reads. */
+		/*
+		 * Written before mode; cmpxchg() ordered the reads.  A
+		 * reschedule IPI, as KVM sends: it can be sent from any
+		 * context, and any interrupt makes the guest exit.
+		 */
 		cpu = READ_ONCE(vcpu->cpu);
 		if (cpu != me && cpu_online(cpu))
-			smp_call_function_single(cpu, ack_kick, NULL, 0);
+			smp_send_reschedule(cpu);
 	}
 	put_cpu();
 }

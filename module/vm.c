@@ -19,6 +19,8 @@
 
 #include "ember.h"
 #include "arch.h"
+#include "io_bus.h"
+#include "irq.h"
 
 static void ember_vm_free(struct kref *ref)
 {
@@ -27,6 +29,14 @@ static void ember_vm_free(struct kref *ref)
 	ember_debugfs_vm_destroy(vm);
 	/* No notifier callback may look at the vCPUs once they are freed. */
 	ember_mmu_notifier_unregister(vm);
+	/*
+	 * Nothing may inject any more once the vCPUs go: irqfds first, then
+	 * the devices with timers, then the buses and the routes.
+	 */
+	ember_irqfd_release(vm);
+	ember_arch_vm_destroy_devices(vm);
+	ember_io_bus_destroy(vm);
+	ember_irq_destroy(vm);
 	ember_vcpus_free(vm);
 	ember_arch_vm_destroy(vm);
 	ember_memslots_free(vm);
@@ -98,6 +108,13 @@ static long ember_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return ember_vm_get_dirty_log(vm, argp);
 	case KVM_CHECK_EXTENSION:
 		return ember_arch_check_extension(arg);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_SET_GSI_ROUTING:
+	case KVM_SIGNAL_MSI:
+	case KVM_IRQFD:
+	case KVM_IOEVENTFD:
+		return ember_vm_irq_ioctl(vm, ioctl, argp);
 	default:
 		return ember_arch_vm_ioctl(vm, ioctl, arg);
 	}
@@ -172,10 +189,13 @@ int ember_vm_create(unsigned long type)
 	r = ember_memslots_init(vm);
 	if (r)
 		goto out_cleanup_srcu;
+	r = ember_irq_init(vm);
+	if (r)
+		goto out_free_memslots;
 
 	r = ember_virt_get();
 	if (r)
-		goto out_free_memslots;
+		goto out_irq_destroy;
 
 	r = ember_arch_vm_init(vm);
 	if (r)
@@ -210,6 +230,8 @@ out_drop_mm:
 	ember_arch_vm_destroy(vm);
 out_virt_put:
 	ember_virt_put();
+out_irq_destroy:
+	ember_irq_destroy(vm);
 out_free_memslots:
 	ember_memslots_free(vm);
 out_cleanup_srcu:

@@ -6,6 +6,7 @@
 #ifndef EMBER_X86_ARCH_TYPES_H
 #define EMBER_X86_ARCH_TYPES_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
@@ -15,10 +16,28 @@
 struct vmcs;
 struct kvm_cpuid_entry2;
 struct vmx_perf_lists;
+struct ember_lapic;
+struct ember_ioapic;
+struct ember_pic;
+struct ember_pit;
+
+/* The routing table's interrupt controllers: PIC master, slave, IOAPIC. */
+#define EMBER_NR_IRQCHIPS	3
+#define EMBER_IRQCHIP_NUM_PINS	24
 
 struct ember_arch_vm {
 	u64 *ept_root;		/* EPT PML4 page; vm->mmu_lock */
 	u64 eptp;
+
+	/*
+	 * KVM_CREATE_IRQCHIP: the PICs and the IOAPIC, and a LAPIC in each
+	 * vCPU created after it.  irqchip_in_kernel is set (release) once
+	 * they and the default routing exist, and never cleared.
+	 */
+	bool irqchip_in_kernel;
+	struct ember_pic *pic;
+	struct ember_ioapic *ioapic;
+	struct ember_pit *pit;		/* KVM_CREATE_PIT2; vm->lock */
 };
 
 /* An exit to userspace that the next KVM_RUN must finish (SDM-free). */
@@ -60,11 +79,18 @@ enum vmx_event_source {
 struct vmx_event_queue {
 	struct vmx_event injected;	/* delivery an exit interrupted */
 	struct vmx_event exception;	/* raised by ember, not delivered */
-	int irq;			/* KVM_INTERRUPT's vector, or -1 */
+	/*
+	 * The interrupt for the next entries: KVM_INTERRUPT's vector, or one
+	 * acknowledged from the in-kernel LAPIC/PIC; -1 if none.
+	 */
+	int irq;
 	enum vmx_event_source inflight;	/* in the VMCS for this entry */
 	bool exit_in_delivery;		/* the last exit interrupted one */
 	bool entry_info_set;		/* the VMCS field may be valid */
 	bool triple_fault;		/* a fault while delivering #DF */
+	/* NMIs: sent by anyone (atomic), then queued for VM entry. */
+	atomic_t nmi_queued;
+	bool nmi_pending;		/* taken from nmi_queued */
 };
 
 struct ember_arch_vcpu {
@@ -81,8 +107,9 @@ struct ember_arch_vcpu {
 	/* What the guest believes; the hardware values are derived. */
 	unsigned long cr0, cr4;
 	u64 efer;
-	u64 apic_base;
-	u64 cr8;		/* TPR: no APIC in the kernel yet */
+	u64 apic_base;		/* without an in-kernel LAPIC */
+	u64 cr8;		/* TPR, without an in-kernel LAPIC */
+	struct ember_lapic *lapic;	/* with one (KVM_CREATE_IRQCHIP) */
 	u64 misc_enable;
 	u64 tsc_offset;
 	u64 tsc_aux;
@@ -110,6 +137,7 @@ struct ember_arch_vcpu {
 
 	struct vmx_event_queue events;
 	u32 mp_state;
+	bool halted_if;		/* RFLAGS.IF when the guest executed HLT */
 	u32 exec_ctls;		/* primary processor-based controls */
 
 	struct vmx_pending io;

@@ -13,6 +13,9 @@
 #include <asm/fpu/xstate.h>
 
 #include "arch.h"
+#include "irqchip.h"
+#include "lapic.h"
+#include "pit.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -61,6 +64,27 @@ long ember_arch_dev_ioctl(unsigned int ioctl, void __user *argp)
 	}
 }
 
+/* KVM_GET/SET_IRQCHIP: 0 PIC master, 1 PIC slave, 2 IOAPIC. */
+static long irqchip_state_ioctl(struct ember_vm *vm, unsigned int ioctl,
+				void __user *argp)
+{
+	struct kvm_irqchip *chip;
+	long r;
+
+	chip = memdup_user(argp, sizeof(*chip));
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	if (ioctl == KVM_SET_IRQCHIP) {
+		r = x86_set_irqchip(vm, chip);
+	} else {
+		r = x86_get_irqchip(vm, chip);
+		if (!r && copy_to_user(argp, chip, sizeof(*chip)))
+			r = -EFAULT;
+	}
+	kfree(chip);
+	return r;
+}
+
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -84,6 +108,19 @@ long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 		mutex_unlock(&vm->lock);
 		return r;
 	}
+	case KVM_CREATE_IRQCHIP:
+		return x86_create_irqchip(vm);
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return irqchip_state_ioctl(vm, ioctl, (void __user *)arg);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return ember_pit_vm_ioctl(vm, ioctl, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -168,6 +205,32 @@ static long vcpu_state_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	return r;
 }
 
+/* KVM_GET/SET_LAPIC: -EINVAL without an in-kernel LAPIC, as in KVM. */
+static long lapic_state_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
+			      void __user *argp)
+{
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!ember_lapic_in_kernel(vcpu))
+		return -EINVAL;
+	if (ioctl == KVM_SET_LAPIC) {
+		s = memdup_user(argp, sizeof(*s));
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+		r = ember_lapic_set_state(vcpu, s);
+	} else {
+		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+		if (!s)
+			return -ENOMEM;
+		r = ember_lapic_get_state(vcpu, s);
+		if (!r && copy_to_user(argp, s, sizeof(*s)))
+			r = -EFAULT;
+	}
+	kfree(s);
+	return r;
+}
+
 long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			   void __user *argp)
 {
@@ -219,6 +282,9 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			return -EEXIST;
 		vcpu->arch.events.irq = irq.irq;
 		return 0;
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+		return lapic_state_ioctl(vcpu, ioctl, argp);
 	case KVM_GET_MP_STATE:
 		mp.mp_state = vcpu->arch.mp_state;
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;

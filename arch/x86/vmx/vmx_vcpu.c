@@ -29,6 +29,8 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 /* VPIDs: 1..65535; 0 is the host's (SDM 29.1). */
 #define VMX_NR_VPIDS	(1 << 16)
@@ -431,6 +433,16 @@ int ember_arch_vcpu_create(struct ember_vcpu *vcpu)
 	put_cpu();
 	if (r)
 		goto out_free_vpid;
+
+	/* Under vm->lock, as KVM_CREATE_IRQCHIP: both see the same answer. */
+	if (ember_irqchip_in_kernel(vcpu->vm)) {
+		r = ember_lapic_create(vcpu);
+		if (r)
+			goto out_free_vpid;
+		/* Application processors wait for INIT and SIPI. */
+		if (vcpu->id != EMBER_BSP_ID)
+			a->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	}
 	return 0;
 
 out_free_vpid:
@@ -450,6 +462,8 @@ void ember_arch_vcpu_free(struct ember_vcpu *vcpu)
 	struct ember_arch_vcpu *a = &vcpu->arch;
 
 	vmx_vcpu_clear(vcpu);
+	if (a->lapic)
+		ember_lapic_free(vcpu);
 	vpid_free(a->vpid);
 	fpu_free_guest_fpstate(&a->fpu);
 	kvfree(a->cpuid);		/* vmemdup_user() */
