@@ -104,13 +104,16 @@ static struct kvm_irq_routing *unmapped_entries(void)
 		set_routing(vm, sizeof(__e) / sizeof(__e[0]), __e);	\
 	})
 
+/*
+ * KVM_IRQ_LINE(_STATUS).  The status comes back in the same union as the
+ * GSI: *@status is that union after the call (the GSI if not written).
+ */
 static long irq_line(struct kvm_vm *vm, unsigned long ioctl_nr, uint32_t irq,
 		     uint32_t level, int32_t *status)
 {
 	struct kvm_irq_level l = { .irq = irq, .level = level };
 	long r;
 
-	l.status = 0x5a5a;	/* KVM_IRQ_LINE leaves it: checked below */
 	r = ioctl(vm->fd, ioctl_nr, &l);
 	if (status)
 		*status = l.status;
@@ -342,10 +345,12 @@ static void test_statuses(struct test_dev *dev)
 	EXPECT_NO_ROUTE(vm, "gsi 4095: no route", 4095, 1);
 	EXPECT_NO_ROUTE(vm, "gsi 2^32-1", ~0u, 1);
 
-	/* KVM_IRQ_LINE does not write the status back. */
+	/* KVM_IRQ_LINE does not write the status back over the GSI. */
 	EXPECT_RET(irq_line(vm, KVM_IRQ_LINE, 7, 1, &status), 0);
-	EXPECT_RET(status, 0x5a5a);
+	EXPECT_RET(status, 7);
 	EXPECT_RET(irq_line(vm, KVM_IRQ_LINE, 100, 1, &status), 0);
+	EXPECT_RET(status, 100);
+	EXPECT_RET(irq_line(vm, KVM_IRQ_LINE, 7, 0, &status), 0);
 
 	/* MSIs: to APIC ID 0, which no vCPU has yet. */
 	EXPECT_RET(SET_ROUTING(vm, msi_route(30, 0x30), ioapic_route(4, 4),
@@ -529,6 +534,36 @@ static void guest_irqs(void)
 	GUEST_DONE();
 }
 
+/* What the irqchip holds, for a failure's report. */
+static void dump_irqchip(struct kvm_vcpu *v)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct kvm_lapic_state lapic;
+	struct kvm_sregs sregs;
+	int i;
+
+	if (!ioctl(v->vm->fd, KVM_GET_IRQCHIP, &chip)) {
+		printf("# ioapic: irr 0x%x", chip.chip.ioapic.irr);
+		for (i = EDGE_PIN; i <= LEVEL_PIN; i++)
+			printf(" redir[%d] 0x%llx", i, (unsigned long long)
+			       chip.chip.ioapic.redirtbl[i].bits);
+		printf("\n");
+	}
+	if (!ioctl(v->fd, KVM_GET_LAPIC, &lapic)) {
+		printf("# lapic: id 0x%x tpr 0x%x svr 0x%x",
+		       *(uint32_t *)&lapic.regs[0x20],
+		       *(uint32_t *)&lapic.regs[0x80],
+		       *(uint32_t *)&lapic.regs[0xf0]);
+		for (i = 7; i >= 0; i--)
+			printf(" isr%d 0x%x irr%d 0x%x", i,
+			       *(uint32_t *)&lapic.regs[0x100 + i * 16], i,
+			       *(uint32_t *)&lapic.regs[0x200 + i * 16]);
+		printf("\n");
+	}
+	vcpu_sregs_get(v, &sregs);
+	printf("# apic_base 0x%llx\n", (unsigned long long)sregs.apic_base);
+}
+
 static void expect_sync(struct kvm_vcpu *v, uint64_t tag, uint64_t n,
 			const char *what)
 {
@@ -537,6 +572,8 @@ static void expect_sync(struct kvm_vcpu *v, uint64_t tag, uint64_t n,
 	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "%s: no sync", what);
 	rec(what, "sync 0x%lx %lu", (unsigned long)uc.args[0],
 	    (unsigned long)uc.args[1]);
+	if (uc.args[0] != tag || uc.args[1] != n)
+		dump_irqchip(v);
 	TEST_ASSERT(uc.args[0] == tag && uc.args[1] == n,
 		    "%s: guest says 0x%lx, %lu; expected 0x%lx, %lu", what,
 		    (unsigned long)uc.args[0], (unsigned long)uc.args[1],
@@ -559,8 +596,9 @@ static void test_guest_edge(struct test_dev *dev)
 	vcpu_run_expect_sync(v, 1);
 
 	/* KVM_IRQ_LINE: a rising edge on the IOAPIC pin. */
-	line_status(vm, "edge pin up", EDGE_PIN, 1);
-	line_status(vm, "edge pin down", EDGE_PIN, 0);
+	printf("# %s: KVM_IRQ_LINE_STATUS %d", dev->name,
+	       line_status(vm, "edge pin up", EDGE_PIN, 1));
+	printf(", %d\n", line_status(vm, "edge pin down", EDGE_PIN, 0));
 	expect_sync(v, 2, 1, "KVM_IRQ_LINE");
 
 	EXPECT_RET(irqfd(vm, e1, EDGE_PIN, 0, 0), 0);
