@@ -24,6 +24,8 @@
 #include "vmx_vcpu.h"
 #include "guest_walk.h"
 #include "insn_decode.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 #define PIO_READAHEAD	1024	/* KVM's emulator read cache */
 
@@ -268,13 +270,14 @@ static unsigned long get_gpr(struct ember_vcpu *vcpu, int reg)
 				      vcpu->arch.gprs[reg];
 }
 
-static void complete_mmio_read(struct ember_vcpu *vcpu)
+/* The value of an MMIO read (@data, io->size bytes) into its register. */
+static void complete_mmio_read(struct ember_vcpu *vcpu, const void *data)
 {
 	struct vmx_pending *io = &vcpu->arch.io;
 	unsigned long val = get_gpr(vcpu, io->reg), *reg = &val;
 	u64 v = 0;
 
-	memcpy(&v, vcpu->run->mmio.data, io->size);
+	memcpy(&v, data, io->size);
 	if (io->ext == INSN_EXT_SIGN)
 		v = io->size == 1 ? (u64)(s8)v : io->size == 2 ? (u64)(s16)v :
 		    (u64)(s32)v;
@@ -314,7 +317,7 @@ int vmx_complete_userspace_io(struct ember_vcpu *vcpu)
 	case VMX_IO_PIO_STRING:
 		return complete_pio_string(vcpu);
 	case VMX_IO_MMIO_READ:
-		complete_mmio_read(vcpu);
+		complete_mmio_read(vcpu, vcpu->run->mmio.data);
 		advance_rip(vcpu, a->io.insn_len);
 		return 1;
 	default:
@@ -352,6 +355,7 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 	u8 insn[INSN_MAX_LEN];
 	unsigned int n = INSN_MAX_LEN;
 	struct insn_mmio d;
+	u64 v = 0;
 	int r;
 
 	if (insn_mode(vcpu) != INSN_MODE_64)
@@ -371,26 +375,41 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 			      d.op != INSN_OP_MOVSX) || d.write != write)
 		return mmio_emulation_failed(vcpu, insn, n);
 
+	if (write) {
+		v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
+		if (d.has_reg && d.high8)
+			v >>= 8;
+	} else {
+		a->io.size = d.size;
+		a->io.reg = d.reg;
+		a->io.high8 = d.high8;
+		a->io.ext = d.ext;
+		a->io.dst_size = d.reg_size;
+		a->io.insn_len = d.len;
+	}
+
+	/* The in-kernel LAPIC's page (xAPIC mode): done here. */
+	if (ember_lapic_in_kernel(vcpu) && ember_lapic_mmio_in_range(vcpu, gpa)) {
+		if (write) {
+			ember_lapic_mmio_write(vcpu, gpa, d.size, &v);
+		} else {
+			ember_lapic_mmio_read(vcpu, gpa, d.size, &v);
+			complete_mmio_read(vcpu, &v);
+		}
+		advance_rip(vcpu, d.len);
+		return 1;
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = d.size;
 	run->mmio.is_write = write;
 	/* Bytes past len keep what they held, as in KVM. */
 	if (write) {
-		u64 v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
-
-		if (d.has_reg && d.high8)
-			v >>= 8;
 		memcpy(run->mmio.data, &v, d.size);
 		advance_rip(vcpu, d.len);
 		return 0;
 	}
 	a->io.kind = VMX_IO_MMIO_READ;
-	a->io.size = d.size;
-	a->io.reg = d.reg;
-	a->io.high8 = d.high8;
-	a->io.ext = d.ext;
-	a->io.dst_size = d.reg_size;
-	a->io.insn_len = d.len;
 	return 0;
 }
