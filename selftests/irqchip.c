@@ -110,11 +110,7 @@ static int line(struct kvm_vm *vm, uint32_t gsi, int level)
 
 static struct kvm_vm *vm_with_irqchip(struct test_dev *dev)
 {
-	struct kvm_vm *vm = vm_create_guest(dev, 0, NULL, NULL);
-
-	TEST_ASSERT(!ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0),
-		    "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-	return vm;
+	return vm_create_guest_irqchip(dev, 0, NULL, NULL);
 }
 
 static void ioapic_set_redir(struct kvm_vm *vm, int pin, uint64_t bits)
@@ -586,10 +582,9 @@ static void test_line_status(struct test_dev *dev)
 
 static void test_guest_pic(struct test_dev *dev)
 {
-	struct kvm_vm *vm = vm_with_irqchip(dev);
-	struct kvm_vcpu *v = vm_vcpu_add_guest(vm, 0, guest_pic);
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 1, guest_pic, &v);
 
-	vcpu_dump_on_failure(v);
 	run_reports(vm, v);
 	rec_chips(vm, "guest PIC end");
 	vm_free(vm);
@@ -669,11 +664,10 @@ static void guest_ioapic(void)
 
 static void test_guest_ioapic(struct test_dev *dev)
 {
-	struct kvm_vm *vm = vm_with_irqchip(dev);
-	struct kvm_vcpu *v = vm_vcpu_add_guest(vm, 0, guest_ioapic);
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 1, guest_ioapic, &v);
 	struct kvm_ioapic_state io;
 
-	vcpu_dump_on_failure(v);
 	run_reports(vm, v);
 	io = ioapic_state(vm);
 	rec_ioapic("guest IOAPIC end", &io);
@@ -751,10 +745,10 @@ static void rec_remote_irr(struct kvm_vm *vm, const char *when, int pin,
 
 static void test_ioapic_delivery(struct test_dev *dev)
 {
-	struct kvm_vm *vm = vm_with_irqchip(dev);
-	struct kvm_vcpu *v = vm_vcpu_add_guest(vm, 0, guest_ioapic_level);
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 1, guest_ioapic_level,
+						    &v);
 
-	vcpu_dump_on_failure(v);
 	vm_install_exception_handler(vm, 0x60, ioapic_level_handler);
 	expect_sync(v, 1, 0);
 	EXPECT_RET(line(vm, 18, 1), 1);
@@ -830,10 +824,10 @@ static void guest_pic_extint(void)
 
 static void test_pic_delivery(struct test_dev *dev)
 {
-	struct kvm_vm *vm = vm_with_irqchip(dev);
-	struct kvm_vcpu *v = vm_vcpu_add_guest(vm, 0, guest_pic_extint);
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 1, guest_pic_extint,
+						    &v);
 
-	vcpu_dump_on_failure(v);
 	vm_install_exception_handler(vm, 0x34, pic_handler);
 	vm_install_exception_handler(vm, 0x39, pic_handler);
 	expect_sync(v, 1, 0);
