@@ -51,6 +51,14 @@ struct ember_io_device {
 int ember_io_bus_register(struct ember_vm *vm, enum ember_bus bus, u64 addr,
 			  int len, struct ember_io_device *dev);
 /*
+ * The same for an ioeventfd: not counted against EMBER_IO_BUS_MAX_DEVS,
+ * as KVM does not count them (their number is bounded by the process's
+ * fds).  A length of 0 takes any access that starts at @addr.
+ */
+int ember_io_bus_register_uncounted(struct ember_vm *vm, enum ember_bus bus,
+				    u64 addr, int len,
+				    struct ember_io_device *dev);
+/*
  * Take every range of @dev off @bus and wait until no reader sees it (the
  * destructor is not called).  Caller holds vm->slots_lock.
  */

@@ -72,7 +72,8 @@ struct vmx_event {
 };
 
 enum vmx_event_source {
-	VMX_EVENT_NONE, VMX_EVENT_INJECTED, VMX_EVENT_EXCEPTION, VMX_EVENT_IRQ,
+	VMX_EVENT_NONE, VMX_EVENT_INJECTED, VMX_EVENT_EXCEPTION, VMX_EVENT_NMI,
+	VMX_EVENT_IRQ,
 };
 
 /* vmx_events.c: what the guest is to be given at the next VM entries. */
@@ -137,7 +138,6 @@ struct ember_arch_vcpu {
 
 	struct vmx_event_queue events;
 	u32 mp_state;
-	bool halted_if;		/* RFLAGS.IF when the guest executed HLT */
 	u32 exec_ctls;		/* primary processor-based controls */
 
 	struct vmx_pending io;

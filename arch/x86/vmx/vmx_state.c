@@ -276,8 +276,12 @@ int vmx_guest_cs_bytes(struct ember_vcpu *vcpu)
 	return (ar & VMX_AR_DB_MASK) ? 4 : 2;
 }
 
-/* The architectural state after RESET (SDM Vol. 3A 10.1.1, Table 10-1). */
-void vmx_vcpu_reset(struct ember_vcpu *vcpu)
+/*
+ * The architectural state after RESET, or after INIT (@init), which keeps
+ * the APIC base, the TSC, PAT, the MSRs and the x87/SSE state (SDM Vol. 3A
+ * 10.1.1, Table 10-1).
+ */
+void vmx_vcpu_reset(struct ember_vcpu *vcpu, bool init)
 {
 	struct kvm_segment seg = {
 		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
@@ -290,11 +294,16 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vcpu->arch.cr8 = 0;
 	vcpu->arch.dr6 = DR6_ACTIVE_LOW;
 	vcpu->arch.dr7 = DR7_FIXED_1;
-	vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	vcpu->arch.misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
-				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
-	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	vmx_events_reset(vcpu);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (!init) {
+		vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE |
+				       MSR_IA32_APICBASE_ENABLE |
+				       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		vcpu->arch.misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
+					 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
+		vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	}
 
 	for (i = SEG_ES; i <= SEG_GS; i++)
 		set_segment(i, &seg);
@@ -320,7 +329,8 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_writel(GUEST_DR7, DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
+	if (!init)
+		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
@@ -333,9 +343,26 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vmx_set_cr0(vcpu, vcpu->arch.cr0);
 	vmx_set_cr4(vcpu, 0);
 	update_ia32e_mode(vcpu);
+	if (init)
+		return;
 	/* The guest's TSC starts near 0, as in KVM. */
 	vcpu->arch.tsc_offset = -rdtsc();
 	vmcs_write64(TSC_OFFSET, vcpu->arch.tsc_offset);
+}
+
+/*
+ * SIPI with vector @v on a vCPU waiting for it: real mode at v:0000, that
+ * is CS selector v << 8, base v << 12, IP 0 (SDM Vol. 3A 9.4.4.1, 11.6.1).
+ */
+void vmx_deliver_sipi(struct ember_vcpu *vcpu, u8 v)
+{
+	struct kvm_segment cs;
+
+	get_segment(SEG_CS, &cs);
+	cs.selector = v << 8;
+	cs.base = (u64)v << 12;
+	set_segment(SEG_CS, &cs);
+	vmcs_writel(GUEST_RIP, 0);
 }
 
 int vmx_get_regs(struct ember_vcpu *vcpu, struct kvm_regs *regs)
