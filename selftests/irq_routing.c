@@ -607,6 +607,8 @@ static void test_guest_edge(struct test_dev *dev)
 	EXPECT_RET(irqfd(vm, e2, MSI_GSI, 0, 0), 0);
 	efd_signal(e2);
 	expect_sync(v, 4, 1, "irqfd, MSI route");
+	/* An MSI to an APIC ID no vCPU has: 0, now that vCPUs exist. */
+	REC(signal_msi(vm, APIC_GPA | 5u << 12, VEC_MSI, 0));
 	/* A signal that came before the assign counts too. */
 	efd_signal(e3);
 	EXPECT_RET(irqfd(vm, e1, EDGE_PIN, DEASSIGN, 0), 0);

@@ -43,6 +43,9 @@ int ember_apic_deliver(struct ember_vm *vm, struct ember_vcpu *src,
 
 	/* Pairs with the release in ember_vcpu_create(). */
 	n = smp_load_acquire(&vm->nr_vcpus);
+	/* No vCPU yet: KVM has no destination map either, and says -1. */
+	if (!n)
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct ember_vcpu *vcpu = vm->vcpus[i];
 
