@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -280,6 +281,19 @@ static uint64_t ticks_us(uint64_t ticks)
 #define US_FMT		"%lu.%03lu ms"
 #define US_ARG(us)	(unsigned long)((us) / 1000), (unsigned long)((us) % 1000)
 
+/* A "# ..." line now: a device child killed later loses what it buffered. */
+static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 static void install_handlers(struct kvm_vm *vm)
 {
 	int v;
@@ -353,8 +367,9 @@ static void set_reg(struct kvm_lapic_state *s, int off, uint32_t v)
 	*(uint32_t *)(s->regs + off) = v;
 }
 
-/* Every non-zero 32-bit word of the page, as one record. */
-static void rec_page(const char *key, const struct kvm_lapic_state *s)
+/* Every non-zero 32-bit word of the page but @skip, as one record. */
+static void rec_page_but(const char *key, const struct kvm_lapic_state *s,
+			 int skip)
 {
 	char buf[4096];
 	size_t len = 0;
@@ -362,11 +377,16 @@ static void rec_page(const char *key, const struct kvm_lapic_state *s)
 
 	buf[0] = 0;
 	for (off = 0; off < KVM_APIC_REG_SIZE; off += 4) {
-		if (reg(s, off) && len < sizeof(buf) - 32)
+		if (off != skip && reg(s, off) && len < sizeof(buf) - 32)
 			len += snprintf(buf + len, sizeof(buf) - len,
 					"%03x=%x ", off, reg(s, off));
 	}
 	rec(key, "%s", buf);
+}
+
+static void rec_page(const char *key, const struct kvm_lapic_state *s)
+{
+	rec_page_but(key, s, -1);
 }
 
 static void get_lapic(struct kvm_vcpu *v, struct kvm_lapic_state *s)
@@ -491,16 +511,25 @@ static void test_state_roundtrip(struct test_dev *dev)
 	set_reg(&s, APIC_TMCCT, 0x1234);		/* no count: 0 */
 	EXPECT_RET(ioctl(v->fd, KVM_SET_LAPIC, &s), 0);
 	get_lapic(v, &g);
-	rec_page("xapic page after set", &g);
+	/*
+	 * PPR is derived from TPR and ISR (SDM 11.8.3.1): 0x50 here.
+	 * kvm_intel 6.1 without APICv computes it before it counts the new
+	 * ISR bits and shows TPR (0x20) until PPR is next updated: printed,
+	 * and only ember is held to the SDM.
+	 */
+	rec_page_but("xapic page after set", &g, APIC_PROCPRI);
+	progress("%s: PPR after KVM_SET_LAPIC with TPR 0x20 and ISR 0x50: "
+		 "0x%x", dev->name, reg(&g, APIC_PROCPRI));
+	TEST_ASSERT(dev_is_kvm(dev) || reg(&g, APIC_PROCPRI) == 0x50,
+		    "PPR 0x%x after KVM_SET_LAPIC with TPR 0x20 and ISR 0x50",
+		    reg(&g, APIC_PROCPRI));
 	TEST_ASSERT(reg(&g, APIC_LVR) == 0x50014 &&
-		    reg(&g, APIC_PROCPRI) == 0x50 &&
 		    reg(&g, APIC_TASKPRI) == 0x20 &&
 		    reg(&g, APIC_LDR) == 0x05000000 &&
 		    reg(&g, APIC_ISR + 0x20) == 1u << 16 &&
 		    reg(&g, APIC_IRR + 0x30) == 2 && !reg(&g, APIC_TMCCT),
-		    "after KVM_SET_LAPIC: LVR %x PPR %x TPR %x LDR %x",
-		    reg(&g, APIC_LVR), reg(&g, APIC_PROCPRI),
-		    reg(&g, APIC_TASKPRI), reg(&g, APIC_LDR));
+		    "after KVM_SET_LAPIC: LVR %x TPR %x LDR %x",
+		    reg(&g, APIC_LVR), reg(&g, APIC_TASKPRI), reg(&g, APIC_LDR));
 	/* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6.1). */
 	{
 		struct kvm_sregs sr;
@@ -875,6 +904,9 @@ static volatile uint64_t t_min_count, t_min_ticks;
 
 static void guest_timer(void)
 {
+	uint32_t cc;
+	int i;
+
 	apic_wr(APIC_SPIV, 0x1ff);
 	sti();
 	/* One-shot 20 ms: 20,000,000 counts at KVM's 1 GHz, divide by 1. */
@@ -907,15 +939,24 @@ static void guest_timer(void)
 	put("periodic stopped", irq_count[0][0x61] - t_cc1, false);
 	GUEST_SYNC(2);
 
-	/* A 1 ns period is held to the minimum (KVM: 200 us). */
+	/*
+	 * A 1 ns period is held to the minimum (KVM's 200 us): the current
+	 * count then runs down from 200,000 (1 GHz, divide by 1), not from 1.
+	 * Masked: the guest takes no interrupt at that rate (in the emulated
+	 * test machine one costs more than 200 us), the host's timer runs.
+	 */
 	apic_wr(APIC_TDCR, 0xb);
-	apic_wr(APIC_LVTT, TIMER_PERIODIC | 0x62);
+	apic_wr(APIC_LVTT, LVT_MASKED | TIMER_PERIODIC | 0x62);
 	t_start = g_rdtsc();
 	apic_wr(APIC_TMICT, 1);
-	delay_ms(20);
+	for (i = 0; i < 200; i++) {
+		cc = apic_rd(APIC_TMCCT);
+		if (cc > t_min_count)
+			t_min_count = cc;
+	}
 	apic_wr(APIC_TMICT, 0);
 	t_min_ticks = g_rdtsc() - t_start;
-	t_min_count = irq_count[0][0x62];
+	put("masked periodic: interrupts", irq_count[0][0x62], false);
 	GUEST_DONE();
 }
 
@@ -928,9 +969,9 @@ static void test_timer(struct test_dev *dev)
 	install_handlers(vm);
 	vcpu_run_expect_sync(v, 1);
 	us = ticks_us(GUEST_VAR(vm, t_end) - GUEST_VAR(vm, t_start));
-	printf("# %s: one-shot of 20 ms fired after " US_FMT " (current count "
-	       "%lu at the start)\n", dev->name, US_ARG(us),
-	       (unsigned long)GUEST_VAR(vm, t_cc1));
+	progress("%s: one-shot of 20 ms fired after " US_FMT " (current count "
+		 "%lu at the start)", dev->name, US_ARG(us),
+		 (unsigned long)GUEST_VAR(vm, t_cc1));
 	TEST_ASSERT(us >= 19900 && us <= 60000, "one-shot 20 ms after " US_FMT,
 		    US_ARG(us));
 	TEST_ASSERT(GUEST_VAR(vm, t_cc1) > 0 &&
@@ -942,8 +983,8 @@ static void test_timer(struct test_dev *dev)
 	vcpu_run_expect_sync(v, 2);
 	n = GUEST_VAR(vm, t_count);
 	us = ticks_us(GUEST_VAR(vm, t_end) - GUEST_VAR(vm, t_start));
-	printf("# %s: %lu periodic interrupts of 5 ms after " US_FMT "\n",
-	       dev->name, (unsigned long)n, US_ARG(us));
+	progress("%s: %lu periodic interrupts of 5 ms after " US_FMT,
+		 dev->name, (unsigned long)n, US_ARG(us));
 	TEST_ASSERT(n >= 10 && us >= 49700 && us <= 150000,
 		    "%lu periodic 5 ms interrupts after " US_FMT,
 		    (unsigned long)n, US_ARG(us));
@@ -951,15 +992,17 @@ static void test_timer(struct test_dev *dev)
 	run_done(v);
 	n = GUEST_VAR(vm, t_min_count);
 	us = ticks_us(GUEST_VAR(vm, t_min_ticks));
-	printf("# %s: a 1 ns periodic timer: %lu interrupts in " US_FMT "\n",
-	       dev->name, (unsigned long)n, US_ARG(us));
-	TEST_ASSERT(n >= 1 && n <= us / 200 + 2,
-		    "1 ns period: %lu interrupts in " US_FMT " (at most one "
-		    "per 200 us)", (unsigned long)n, US_ARG(us));
+	progress("%s: a 1 ns periodic timer: current count up to %lu in "
+		 US_FMT " of sampling", dev->name, (unsigned long)n,
+		 US_ARG(us));
+	TEST_ASSERT(n > 1000 && n < 200000, "1 ns period: current count up "
+		    "to %lu (held to 200 us: below 200,000, far above 1)",
+		    (unsigned long)n);
 	rec_results(vm, "timer");
 	expect(vm, "one-shot interrupts after 50 ms", 1);
 	expect(vm, "one-shot current count at the end", 0);
 	expect(vm, "periodic stopped", 0);
+	expect(vm, "masked periodic: interrupts", 0);
 	vm_free(vm);
 	ksft_pass("timer: one-shot and periodic against the TSC, current "
 		  "count, stop, a tiny period held to 200 us");
@@ -1024,8 +1067,8 @@ static void test_deadline(struct test_dev *dev)
 	TEST_ASSERT(fired + tsc_hz / 100000 >= dl, "TSC-deadline interrupt "
 		    "%lu ticks before the deadline", (unsigned long)(dl - fired));
 	late = fired > dl ? ticks_us(fired - dl) : 0;
-	printf("# %s: TSC deadline 20 ms ahead: the interrupt came " US_FMT
-	       " after it\n", dev->name, US_ARG(late));
+	progress("%s: TSC deadline 20 ms ahead: the interrupt came " US_FMT
+		 " after it", dev->name, US_ARG(late));
 	TEST_ASSERT(late <= 40000, "TSC-deadline interrupt " US_FMT " late",
 		    US_ARG(late));
 	rec_results(vm, "deadline");
@@ -1215,8 +1258,8 @@ static void test_init_sipi(struct test_dev *dev)
 	TEST_ASSERT(!pthread_create(&t, NULL, ap_thread, ap), "pthread_create");
 	run_done(bsp);
 	pthread_join(t, NULL);
-	printf("# %s: the AP's KVM_RUN returned -EAGAIN %d times\n", dev->name,
-	       ap_eagain);
+	progress("%s: the AP's KVM_RUN returned -EAGAIN %d times", dev->name,
+		 ap_eagain);
 	rec_exit("AP exit", ap);
 	TEST_ASSERT(ap->run->exit_reason == KVM_EXIT_IO &&
 		    ap->run->io.port == AP_PORT, "AP exit %s",
