@@ -486,7 +486,7 @@ static u32 timer_mode_mask(struct ember_vcpu *vcpu)
  */
 static void update_lvtt(struct ember_lapic *apic)
 {
-	u32 mode = reg_get(apic, APIC_LVTT) & LVT_TIMER_MODE_MASK;
+	u32 mode = reg_get(apic, APIC_LVTT) & timer_mode_mask(apic->vcpu);
 
 	if (mode == apic->timer_mode)
 		return;
