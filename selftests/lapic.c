@@ -13,9 +13,9 @@
  *  - the timer, measured with the guest's TSC against the TSC rate the
  *    host measures: one-shot, periodic (and the minimum period that keeps
  *    a tiny one from flooding the host), TSC deadline;
- *  - IPIs between two vCPUs (physical, logical, shorthands, broadcast,
- *    lowest priority, NMI) and INIT + SIPI starting an application
- *    processor in real mode.
+ *  - IPIs between two vCPUs (physical, flat and cluster logical, x2APIC
+ *    logical, shorthands, broadcast, lowest priority, NMI) and INIT + SIPI
+ *    starting an application processor in real mode.
  * Values are recorded and compared with KVM's; timings are asserted
  * within bounds (a timer may be late on a busy host, never early).
  */
@@ -1216,7 +1216,172 @@ static void test_ipi(struct test_dev *dev)
 		  "broadcast, lowest priority to one, NMI; HLT woken by IPI");
 }
 
-/* 10: INIT and SIPI start an application processor. */
+/* 10: IPIs with xAPIC cluster and x2APIC logical destinations. */
+static volatile uint64_t ipi_x2apic, bsp_go;
+
+static void guest_ipi2_ap(void)
+{
+	sti();
+	wait_for(&bsp_go, 1, 2000);
+	if (ipi_x2apic)
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | BASE_EXTD);
+	apic_wr(APIC_SPIV, 0x1ff);
+	if (!ipi_x2apic) {
+		/* Cluster model (SDM 11.6.2.2): cluster 1, member bit 1. */
+		apic_wr(APIC_DFR, 0x0fffffff);
+		apic_wr(APIC_LDR, 0x12000000);
+	}
+	cli();
+	ap_ready = 1;
+	while (!bsp_done) {
+		sti_hlt();
+		cli();
+	}
+	sti();
+	GUEST_DONE();
+}
+
+/* Sends @vec to @dest and reports who took it, as "@name: AP/BSP". */
+static void ipi_to(const char *name_ap, const char *name_bsp, uint32_t dest,
+		   uint32_t icr)
+{
+	uint8_t vec = icr & 0xff;
+
+	send_ipi(dest, icr);
+	delay_ms(3);
+	put(name_ap, irq_count[1][vec], false);
+	put(name_bsp, irq_count[0][vec], false);
+}
+
+static void guest_ipi2_bsp(void)
+{
+	if (ipi_x2apic) {
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | BASE_EXTD);
+		use_x2apic = 1;
+	}
+	apic_wr(APIC_SPIV, 0x1ff);
+	if (!ipi_x2apic) {
+		apic_wr(APIC_DFR, 0x0fffffff);
+		apic_wr(APIC_LDR, 0x11000000);	/* cluster 1, member bit 0 */
+	}
+	sti();
+	bsp_go = 1;
+	wait_for(&ap_ready, 1, 2000);
+	put("AP ready", ap_ready, false);
+	put("my LDR", apic_rd(APIC_LDR), false);
+	if (ipi_x2apic) {
+		/* x2APIC logical: cluster in 31:16, a bit of 16 (11.12.10.2). */
+		ipi_to("x2 logical 2: AP", "x2 logical 2: BSP", 2,
+		       ICR_LOGICAL | 0x61);
+		ipi_to("x2 logical 3: AP", "x2 logical 3: BSP", 3,
+		       ICR_LOGICAL | 0x62);
+		ipi_to("x2 cluster 1: AP", "x2 cluster 1: BSP", 0x10003,
+		       ICR_LOGICAL | 0x63);
+		ipi_to("x2 physical 1: AP", "x2 physical 1: BSP", 1, 0x64);
+		ipi_to("x2 physical 0xff: AP", "x2 physical 0xff: BSP", 0xff,
+		       0x65);
+		ipi_to("x2 broadcast: AP", "x2 broadcast: BSP", 0xffffffff,
+		       0x66);
+		ipi_to("x2 logical broadcast: AP", "x2 logical broadcast: BSP",
+		       0xffffffff, ICR_LOGICAL | 0x67);
+		ipi_to("x2 lowest 3: AP", "x2 lowest 3: BSP", 3,
+		       ICR_LOGICAL | DM_LOWEST | 0x68);
+	} else {
+		ipi_to("cluster 0x12: AP", "cluster 0x12: BSP", 0x12,
+		       ICR_LOGICAL | 0x61);
+		ipi_to("cluster 0x13: AP", "cluster 0x13: BSP", 0x13,
+		       ICR_LOGICAL | 0x62);
+		ipi_to("cluster 0x22: AP", "cluster 0x22: BSP", 0x22,
+		       ICR_LOGICAL | 0x63);
+		ipi_to("cluster 0x02: AP", "cluster 0x02: BSP", 0x02,
+		       ICR_LOGICAL | 0x64);
+		ipi_to("cluster 0xff: AP", "cluster 0xff: BSP", 0xff,
+		       ICR_LOGICAL | 0x65);
+		ipi_to("cluster lowest 0x13: AP", "cluster lowest 0x13: BSP",
+		       0x13, ICR_LOGICAL | DM_LOWEST | 0x66);
+	}
+	bsp_done = 1;
+	send_ipi(ipi_x2apic ? 1 : 0x12, (ipi_x2apic ? 0 : ICR_LOGICAL) | 0x5f);
+	GUEST_DONE();
+}
+
+static void run_ipi2(struct test_dev *dev, bool x2)
+{
+	static const char *const ap_only[] = {
+		"cluster 0x12", "x2 logical 2", "x2 physical 1",
+	};
+	static const char *const both[] = {
+		"cluster 0x13", "cluster 0xff", "x2 logical 3",
+		"x2 broadcast", "x2 logical broadcast",
+	};
+	static const char *const none[] = {
+		"cluster 0x22", "cluster 0x02", "x2 cluster 1",
+		"x2 physical 0xff",
+	};
+	struct kvm_vcpu *v[2];
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 2, NULL, v);
+	char a[64], b[64];
+	pthread_t t;
+	size_t i;
+
+	vcpu_setup_long_mode(v[0], (uintptr_t)guest_ipi2_bsp);
+	vcpu_setup_long_mode(v[1], (uintptr_t)guest_ipi2_ap);
+	install_handlers(vm);
+	GUEST_VAR(vm, ipi_x2apic) = x2;
+	TEST_ASSERT(!pthread_create(&t, NULL, vcpu_thread, v[1]),
+		    "pthread_create");
+	run_done(v[0]);
+	pthread_join(t, NULL);
+	rec_results(vm, x2 ? "x2apic ipi" : "cluster ipi");
+	expect(vm, "AP ready", 1);
+	expect(vm, "my LDR", x2 ? 1 : 0x11000000);
+	for (i = 0; i < sizeof(ap_only) / sizeof(ap_only[0]); i++) {
+		if ((ap_only[i][0] == 'x') != x2)
+			continue;
+		snprintf(a, sizeof(a), "%s: AP", ap_only[i]);
+		snprintf(b, sizeof(b), "%s: BSP", ap_only[i]);
+		expect(vm, a, 1);
+		expect(vm, b, 0);
+	}
+	for (i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
+		if ((both[i][0] == 'x') != x2)
+			continue;
+		snprintf(a, sizeof(a), "%s: AP", both[i]);
+		snprintf(b, sizeof(b), "%s: BSP", both[i]);
+		expect(vm, a, 1);
+		expect(vm, b, 1);
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		if ((none[i][0] == 'x') != x2)
+			continue;
+		snprintf(a, sizeof(a), "%s: AP", none[i]);
+		snprintf(b, sizeof(b), "%s: BSP", none[i]);
+		expect(vm, a, 0);
+		expect(vm, b, 0);
+	}
+	snprintf(a, sizeof(a), "%s: AP", x2 ? "x2 lowest 3" :
+		 "cluster lowest 0x13");
+	snprintf(b, sizeof(b), "%s: BSP", x2 ? "x2 lowest 3" :
+		 "cluster lowest 0x13");
+	TEST_ASSERT(result(vm, a, NULL) + result(vm, b, NULL) == 1,
+		    "lowest priority to both: taken %lu + %lu times",
+		    (unsigned long)result(vm, a, NULL),
+		    (unsigned long)result(vm, b, NULL));
+	TEST_ASSERT(GUEST_VAR(vm, irq_count)[1][0x5f] == 1,
+		    "the AP's last IPI: %lu",
+		    (unsigned long)GUEST_VAR(vm, irq_count)[1][0x5f]);
+	vm_free(vm);
+}
+
+static void test_ipi_modes(struct test_dev *dev)
+{
+	run_ipi2(dev, false);
+	run_ipi2(dev, true);
+	ksft_pass("IPIs to xAPIC cluster and x2APIC logical destinations, "
+		  "x2APIC broadcast, lowest priority to one");
+}
+
+/* 11: INIT and SIPI start an application processor. */
 #define SIPI_VECTOR	0x10		/* real mode at 0x10000 */
 #define AP_PORT		0x77
 
@@ -1309,6 +1474,7 @@ static void run(struct test_dev *dev)
 	test_timer(dev);
 	test_deadline(dev);
 	test_ipi(dev);
+	test_ipi_modes(dev);
 	test_init_sipi(dev);
 }
 
@@ -1316,5 +1482,5 @@ int main(void)
 {
 	measure_tsc();
 	printf("# TSC: %lu kHz\n", (unsigned long)(tsc_hz / 1000));
-	return ksft_run_devices("lapic", 10, run);
+	return ksft_run_devices("lapic", 11, run);
 }
