@@ -386,9 +386,17 @@ static u64 count_to_ns(struct ember_lapic *apic, u32 count)
 	return (u64)count * apic->divide;
 }
 
+/* One-shot or periodic: TMICT counts (mode 3 is reserved: never, as KVM). */
+static bool counting_mode(struct ember_lapic *apic)
+{
+	return apic->timer_mode == APIC_LVT_TIMER_ONESHOT ||
+	       apic->timer_mode == APIC_LVT_TIMER_PERIODIC;
+}
+
 static void set_period(struct ember_lapic *apic)
 {
-	u64 period = count_to_ns(apic, reg_get(apic, APIC_TMICT));
+	u64 period = counting_mode(apic) ?
+		     count_to_ns(apic, reg_get(apic, APIC_TMICT)) : 0;
 
 	if (apic->timer_mode == APIC_LVT_TIMER_PERIODIC && period &&
 	    period < LAPIC_MIN_PERIOD_NS)
@@ -454,8 +462,7 @@ static u32 current_count(struct ember_lapic *apic)
 {
 	u64 period = READ_ONCE(apic->period), ns;
 
-	if (apic->timer_mode == APIC_LVT_TIMER_TSCDEADLINE ||
-	    !reg_get(apic, APIC_TMICT) || !period)
+	if (!counting_mode(apic) || !reg_get(apic, APIC_TMICT) || !period)
 		return 0;
 	ns = remaining_ns(apic);
 	div64_u64_rem(ns, period, &ns);
@@ -479,7 +486,7 @@ static u32 timer_mode_mask(struct ember_vcpu *vcpu)
  */
 static void update_lvtt(struct ember_lapic *apic)
 {
-	u32 mode = reg_get(apic, APIC_LVTT) & LVT_TIMER_MODE_MASK;
+	u32 mode = reg_get(apic, APIC_LVTT) & timer_mode_mask(apic->vcpu);
 
 	if (mode == apic->timer_mode)
 		return;
@@ -501,8 +508,7 @@ static void update_divide_running(struct ember_lapic *apic, u32 old_divide)
 {
 	u64 left;
 
-	if (apic->divide == old_divide || !apic->period ||
-	    apic->timer_mode == APIC_LVT_TIMER_TSCDEADLINE)
+	if (apic->divide == old_divide || !apic->period || !counting_mode(apic))
 		return;
 	cancel_timer(apic);
 	left = remaining_ns(apic);
