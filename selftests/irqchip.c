@@ -108,6 +108,14 @@ static int line(struct kvm_vm *vm, uint32_t gsi, int level)
 	return l.status;
 }
 
+static void expect_line(struct kvm_vm *vm, uint32_t gsi, int level, int want)
+{
+	int status = line(vm, gsi, level);
+
+	TEST_ASSERT(status == want, "GSI %u := %d: status %d, expected %d",
+		    gsi, level, status, want);
+}
+
 static struct kvm_vm *vm_with_irqchip(struct test_dev *dev)
 {
 	return vm_create_guest_irqchip(dev, 0, NULL, NULL);
@@ -509,12 +517,12 @@ static void test_line_status(struct test_dev *dev)
 	struct kvm_irq_level l;
 
 	/* GSI 16 goes to the IOAPIC alone; its entry is masked. */
-	EXPECT_RET(line(vm, 16, 1), -1);
+	expect_line(vm, 16, 1, -1);
 	io = ioapic_state(vm);
 	rec("irr, GSI 16 masked", "0x%x", io.irr);
 	TEST_ASSERT(io.irr == 1u << 16, "irr 0x%x", io.irr);
-	EXPECT_RET(line(vm, 16, 1), 0);		/* coalesced */
-	EXPECT_RET(line(vm, 16, 0), 1);
+	expect_line(vm, 16, 1, 0);		/* coalesced */
+	expect_line(vm, 16, 0, 1);
 	TEST_ASSERT(!ioapic_state(vm).irr, "irr after lowering");
 
 	/* Unmasked edge: sent (no LAPIC takes it), not in irr any more. */
@@ -522,7 +530,7 @@ static void test_line_status(struct test_dev *dev)
 	line(vm, 16, 1);
 	io = ioapic_state(vm);
 	rec("irr, GSI 16 sent", "0x%x", io.irr);
-	EXPECT_RET(line(vm, 16, 1), 0);
+	expect_line(vm, 16, 1, 0);
 	line(vm, 16, 0);
 	line(vm, 16, 1);
 	line(vm, 16, 0);
@@ -539,7 +547,7 @@ static void test_line_status(struct test_dev *dev)
 	rec("GSI 17 lowered: redir, irr", "0x%llx 0x%x",
 	    (unsigned long long)io.redirtbl[17].bits, io.irr);
 	ioapic_set_redir(vm, 18, 0x42 | REDIR_LEVEL | REDIR_MASKED);
-	EXPECT_RET(line(vm, 18, 1), -1);
+	expect_line(vm, 18, 1, -1);
 	io = ioapic_state(vm);
 	rec("GSI 18 masked level: redir, irr", "0x%llx 0x%x",
 	    (unsigned long long)io.redirtbl[18].bits, io.irr);
@@ -548,8 +556,8 @@ static void test_line_status(struct test_dev *dev)
 		    (unsigned long long)io.redirtbl[18].bits, io.irr);
 
 	/* GSI 3: PIC (IMR clear at power-on) and IOAPIC (masked). */
-	EXPECT_RET(line(vm, 3, 1), 1);
-	EXPECT_RET(line(vm, 3, 1), 0);
+	expect_line(vm, 3, 1, 1);
+	expect_line(vm, 3, 1, 0);
 	line(vm, 3, 0);
 	pic = pic_state(vm, KVM_IRQCHIP_PIC_MASTER);
 	rec("master irr/last_irr after GSI 3", "0x%x 0x%x", pic.irr,
@@ -566,7 +574,7 @@ static void test_line_status(struct test_dev *dev)
 		c.chip.pic.imr = 0xff;
 		set_chip(vm, &c);
 	}
-	EXPECT_RET(line(vm, 4, 1), -1);
+	expect_line(vm, 4, 1, -1);
 	line(vm, 4, 0);
 	/* A GSI with no route. */
 	line(vm, 24, 1);
@@ -751,27 +759,27 @@ static void test_ioapic_delivery(struct test_dev *dev)
 
 	vm_install_exception_handler(vm, 0x60, ioapic_level_handler);
 	expect_sync(v, 1, 0);
-	EXPECT_RET(line(vm, 18, 1), 1);
+	expect_line(vm, 18, 1, 1);
 	rec_remote_irr(vm, "level sent", 18, 1);
 	expect_sync(v, 101, 0x60);		/* in the handler */
 	rec_remote_irr(vm, "in the handler", 18, 1);
-	EXPECT_RET(line(vm, 18, 0), 1);
+	expect_line(vm, 18, 0, 1);
 	expect_sync(v, 2, 1);
 	rec_remote_irr(vm, "after the EOI", 18, 0);
 
 	/* A line still up at the EOI is delivered again at once. */
-	EXPECT_RET(line(vm, 18, 1), 1);
+	expect_line(vm, 18, 1, 1);
 	expect_sync(v, 104, 0x60);
-	EXPECT_RET(line(vm, 18, 0), 1);
+	expect_line(vm, 18, 0, 1);
 	expect_sync(v, 3, 4);
 	rec_remote_irr(vm, "after three EOIs", 18, 0);
 
 	/* Masked: waits in irr; unmasking sends it. */
 	expect_sync(v, 4, 0);
-	EXPECT_RET(line(vm, 18, 1), -1);
+	expect_line(vm, 18, 1, -1);
 	rec_remote_irr(vm, "masked", 18, 0);
 	expect_sync(v, 105, 0x60);
-	EXPECT_RET(line(vm, 18, 0), 1);
+	expect_line(vm, 18, 0, 1);
 	expect_sync(v, 5, 5);
 	rec_remote_irr(vm, "after the last EOI", 18, 0);
 	vcpu_run_expect_done(v);
@@ -831,11 +839,11 @@ static void test_pic_delivery(struct test_dev *dev)
 	vm_install_exception_handler(vm, 0x34, pic_handler);
 	vm_install_exception_handler(vm, 0x39, pic_handler);
 	expect_sync(v, 1, 0);
-	EXPECT_RET(line(vm, 4, 1), 1);
+	expect_line(vm, 4, 1, 1);
 	line(vm, 4, 0);
 	expect_sync(v, 0x34, 0x10);
 	rec_chips(vm, "after IRQ 4");
-	EXPECT_RET(line(vm, 9, 1), 1);
+	expect_line(vm, 9, 1, 1);
 	line(vm, 9, 0);
 	expect_sync(v, 0x39, 0x04 << 8 | 0x02);
 	expect_sync(v, 3, 0);
