@@ -7,7 +7,8 @@
  * I/O (ICW1-4, OCW1-3, IRR/ISR/IMR reads, EOIs and rotation, ELCR, poll)
  * and the IOAPIC by MMIO (ID, version, arbitration, redirection entries),
  * and interrupts delivered to the guest's IDT: an IOAPIC level interrupt
- * with its EOI and remote IRR, the PICs' ExtINT through LVT0.
+ * with its EOI and remote IRR, the PICs' ExtINT through LVT0, and the
+ * guard against an interrupt storm from a level line.
  *
  * Everything the devices answer is recorded and compared with KVM's;
  * where ember follows the 8259A data sheet and KVM does not (poll mode,
@@ -907,6 +908,56 @@ static void test_pic_delivery(struct test_dev *dev)
 		  "master, slave through the cascade, auto EOI");
 }
 
+/*
+ * A level line the guest cannot silence: each EOI finds it still up and
+ * the interrupt comes again at once.  After 10000 of them in a row the
+ * next one waits a little (KVM's guard, as on hardware), and the guest's
+ * own code gets to run.
+ */
+static volatile uint64_t storm_count;
+
+static void storm_handler(struct ex_regs *r)
+{
+	(void)r;
+	storm_count++;
+	mmio_write32(APIC_EOI, 0);
+}
+
+static void guest_storm(void)
+{
+	cli();
+	lapic_enable();
+	ioapic_write(0x10 + 2 * 21 + 1, 0);
+	ioapic_write(0x10 + 2 * 21, 0x61 | REDIR_LEVEL);
+	GUEST_SYNC(1);
+	sti();
+	while (!storm_count)
+		;
+	cli();
+	GUEST_SYNC2(2, storm_count);
+}
+
+static void test_storm(struct test_dev *dev)
+{
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest_irqchip(dev, 1, guest_storm, &v);
+	struct ucall uc;
+
+	vm_install_exception_handler(vm, 0x61, storm_handler);
+	expect_sync(v, 1, 0);
+	expect_line(vm, 21, 1, 1);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC && uc.args[0] == 2,
+		    "no SYNC(2)");
+	rec("interrupts before the guest ran again", "%lu",
+	    (unsigned long)uc.args[1]);
+	TEST_ASSERT(uc.args[1] == 10000, "the guest ran again after %lu "
+		    "interrupts", (unsigned long)uc.args[1]);
+	line(vm, 21, 0);
+	vm_free(vm);
+	ksft_pass("an interrupt storm from a level line: the guest runs "
+		  "again after 10000 EOIs");
+}
+
 static void run(struct test_dev *dev)
 {
 	test_state_ioctls(dev);
@@ -916,9 +967,10 @@ static void run(struct test_dev *dev)
 	test_guest_ioapic(dev);
 	test_ioapic_delivery(dev);
 	test_pic_delivery(dev);
+	test_storm(dev);
 }
 
 int main(void)
 {
-	return ksft_run_devices("irqchip", 7, run);
+	return ksft_run_devices("irqchip", 8, run);
 }
