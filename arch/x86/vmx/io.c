@@ -210,6 +210,12 @@ int vmx_handle_io(struct ember_vcpu *vcpu)
 		u64 val = 0;
 
 		if (in) {
+			/*
+			 * As KVM: a device that leaves the data alone (the
+			 * PIT's control port) leaves AL/AX as they were.
+			 */
+			if (size < 4)
+				val = a->gprs[VCPU_REGS_RAX];
 			if (pio_bus(vcpu, port, size, 1, true, &val)) {
 				pio_in_to_rax(a, &val, size);
 				vmx_skip_instruction(vcpu);
