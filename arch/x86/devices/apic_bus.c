@@ -43,7 +43,10 @@ int ember_apic_deliver(struct ember_vm *vm, struct ember_vcpu *src,
 
 	/* Pairs with the release in ember_vcpu_create(). */
 	n = smp_load_acquire(&vm->nr_vcpus);
-	/* No vCPU yet: KVM has no destination map either, and says -1. */
+	/*
+	 * A VM without vCPUs has no destination map in KVM: its slow path
+	 * answers -1 (the IOAPIC then sets remote IRR of a level entry).
+	 */
 	if (!n)
 		return -1;
 	for (i = 0; i < n; i++) {
