@@ -16,6 +16,12 @@ struct ember_io_device;
 enum ember_bus {
 	EMBER_PIO_BUS,
 	EMBER_MMIO_BUS,
+	/*
+	 * What KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY registers on: s390's
+	 * bus, which x86 never reads; KVM accepts such ioeventfds on x86
+	 * all the same, and so does ember.
+	 */
+	EMBER_VIRTIO_CCW_NOTIFY_BUS,
 	EMBER_NR_BUSES,
 };
 
