@@ -849,15 +849,227 @@ static void test_speaker(struct test_dev *dev)
 	ksft_pass("port 0x61 in the kernel with KVM_PIT_SPEAKER_DUMMY only");
 }
 
+/* ---- counter 0 with the in-kernel irqchip ---- */
+
+#define IOAPIC_BASE	0xfec00000ul
+#define APIC_BASE	0xfee00000ul
+#define APIC_EOI	0xb0
+#define APIC_SPIV	0xf0
+#define APIC_LVT0	0x350
+#define IOAPIC_VECTOR	0x30
+#define PIC_VECTOR	0x20	/* ICW2 of the test: IRQ0 */
+#define HZ_1K		1193	/* count for 1000.15 Hz */
+
+static volatile uint64_t nirq;
+static volatile int irq_via_pic;
+
+static void mmio_write32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+
+static void pit_irq(struct ex_regs *regs)
+{
+	(void)regs;
+	nirq++;
+	if (irq_via_pic)
+		outb(0x20, 0x20);		/* OCW2: non-specific EOI */
+	else
+		mmio_write32(APIC_BASE + APIC_EOI, 0);
+}
+
+/* Interrupts taken in @ms of TSC time with IF=1. */
+static uint64_t irqs_in(uint64_t ms)
+{
+	uint64_t n0 = nirq, end = rdtsc() + tsc_hz * ms / 1000;
+
+	sti();
+	while (rdtsc() < end)
+		;
+	cli();
+	return nirq - n0;
+}
+
+/*
+ * IRQ0 through the IOAPIC (pin 0, edge, vector 0x30, to APIC 0) or the
+ * PICs (ICW2 0x20, IRQ0 alone unmasked, LVT0 ExtINT); the host checks
+ * each SYNC's count.
+ */
+static void guest_irq(void)
+{
+	uint64_t n0, t0;
+
+	pit_program(1, RW_WORD, 2, 0);		/* the clock of delay_ticks */
+	mmio_write32(APIC_BASE + APIC_SPIV, 0x1ff);
+	if (irq_via_pic) {
+		outb(0x20, 0x11);		/* ICW1: edge, cascade, ICW4 */
+		outb(0x21, PIC_VECTOR);		/* ICW2 */
+		outb(0x21, 0x04);		/* ICW3: slave on IR2 */
+		outb(0x21, 0x01);		/* ICW4: 8086, normal EOI */
+		outb(0x21, 0xfe);		/* OCW1: IRQ0 only */
+		mmio_write32(APIC_BASE + APIC_LVT0, 0x700);	/* ExtINT */
+	} else {
+		/*
+		 * The BSP's LINT0 starts as ExtINT (KVM's LINT0_REENABLED
+		 * quirk) and the PICs' IRQ0 would come at vector 0: masked.
+		 */
+		mmio_write32(APIC_BASE + APIC_LVT0, 0x10700);
+		mmio_write32(IOAPIC_BASE, 0x10);		/* IOREDTBL0 */
+		mmio_write32(IOAPIC_BASE + 0x10, IOAPIC_VECTOR);
+		mmio_write32(IOAPIC_BASE, 0x11);
+		mmio_write32(IOAPIC_BASE + 0x10, 0);		/* APIC 0 */
+	}
+
+	/* 1: mode 2 at 1 kHz for 50 ms. */
+	pit_program(0, RW_WORD, 2, HZ_1K);
+	GUEST_SYNC(irqs_in(50));
+
+	/*
+	 * 2: 30 ms with interrupts off (exits all along: see TESTVM.md on
+	 * Bochs), then 30 ms on: with reinjection (the default) every tick
+	 * comes, late; without, the missed ones are one.  Twice: the host
+	 * turns reinjection off in between.
+	 */
+	for (int i = 0; i < 2; i++) {
+		irqs_in(5);		/* what came during the SYNC */
+		n0 = nirq;
+		t0 = rdtsc();
+		while (rdtsc() < t0 + tsc_hz * 30 / 1000)
+			inb(PORT61);
+		irqs_in(30);
+		GUEST_SYNC(nirq - n0);
+	}
+
+	/*
+	 * 3: mode 0, 5 ms: one interrupt in 30 ms; mode 4 the same.  Mode 5
+	 * first stops the periodic timer, and a tick still latched is taken.
+	 */
+	pit_program(0, RW_WORD, 5, 0);
+	irqs_in(5);
+	pit_program(0, RW_WORD, 0, 5 * HZ_1K);
+	GUEST_SYNC(irqs_in(30));
+	pit_program(0, RW_WORD, 4, 5 * HZ_1K);
+	GUEST_SYNC(irqs_in(30));
+
+	/*
+	 * 4: mode 2 with a count of 2 (1.7 us) for 10 ms with interrupts
+	 * off, reinjecting (the host turned it on again); then stopped
+	 * (mode 5 keeps the backlog) and every tick taken: as many as
+	 * 200 us periods, KVM's minimum, not 5900.  (The host's own
+	 * interrupts cannot tell: hrtimer_interrupt() runs every expired
+	 * timer in one, and the test machine takes few.)
+	 */
+	pit_program(0, RW_WORD, 2, 2);
+	t0 = rdtsc();
+	while (rdtsc() < t0 + tsc_hz / 100)
+		inb(PORT61);
+	pit_program(0, RW_WORD, 5, 0);
+	GUEST_SYNC(irqs_in(300));
+
+	/* 5: counter 0 counts now: latched values in (0, 0x1000], moving. */
+	pit_program(0, RW_WORD, 2, 0x1000);
+	n0 = pit_latch(0);
+	delay_ticks(100);
+	t0 = pit_latch(0);
+	GUEST_SYNC2(n0, t0);
+	pit_program(0, RW_WORD, 5, 0);	/* no timer in mode 5 */
+	GUEST_DONE();
+}
+
+static uint64_t expect_sync(struct kvm_vcpu *v, const char *what)
+{
+	struct ucall uc;
+
+	TEST_ASSERT(run_guest(v, &uc, NULL) == UCALL_SYNC, "%s: no sync",
+		    what);
+	printf("# %s: %s: %lu\n", cur_dev->name, what,
+	       (unsigned long)uc.args[0]);
+	return uc.args[0];
+}
+
+static void test_irq(struct test_dev *dev, bool pic)
+{
+	struct kvm_reinject_control rc = { .pit_reinject = 0 };
+	const char *via = pic ? "PIC" : "IOAPIC";
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm;
+	uint64_t n, a, b;
+	struct ucall uc;
+	char key[96];
+
+	tsc_hz = measure_tsc_hz();
+	vm = vm_create_guest_irqchip(dev, 1, guest_irq, &v);
+	sync_global_to_guest(vm, tsc_hz);
+	irq_via_pic = pic;
+	sync_global_to_guest(vm, irq_via_pic);
+	vm_install_exception_handler(vm, pic ? PIC_VECTOR : IOAPIC_VECTOR,
+				     pit_irq);
+	create_pit2(vm, KVM_PIT_SPEAKER_DUMMY);
+
+	/* 50 ms at 1000.15 Hz. */
+	n = expect_sync(v, "1 kHz for 50 ms");
+	snprintf(key, sizeof(key), "%s: 50 +- 5 interrupts at 1 kHz", via);
+	rec(key, "%d", n >= 45 && n <= 55);
+	TEST_ASSERT(n >= 45 && n <= 55, "%s: %lu interrupts in 50 ms at 1 kHz",
+		    via, (unsigned long)n);
+
+	n = expect_sync(v, "60 ms, 30 with IF=0, reinjecting");
+	snprintf(key, sizeof(key), "%s: reinjected: 60 +- 6", via);
+	rec(key, "%d", n >= 54 && n <= 66);
+	TEST_ASSERT(n >= 54 && n <= 66, "%s: %lu interrupts in 60 ms, 30 of "
+		    "them with IF=0, reinjecting: expected 60", via,
+		    (unsigned long)n);
+	EXPECT_RET(ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc), 0);
+	n = expect_sync(v, "60 ms, 30 with IF=0, not reinjecting");
+	snprintf(key, sizeof(key), "%s: not reinjected: 31 +- 5", via);
+	rec(key, "%d", n >= 26 && n <= 36);
+	TEST_ASSERT(n >= 26 && n <= 36, "%s: %lu interrupts in 60 ms, 30 of "
+		    "them with IF=0, not reinjecting: expected 31", via,
+		    (unsigned long)n);
+
+	a = expect_sync(v, "mode 0, 5 ms, in 30 ms");
+	b = expect_sync(v, "mode 4, 5 ms, in 30 ms");
+	snprintf(key, sizeof(key), "%s: modes 0 and 4: one-shot", via);
+	rec(key, "%lu %lu", (unsigned long)a, (unsigned long)b);
+	TEST_ASSERT(a == 1 && b == 1, "%s: modes 0 and 4: %lu and %lu "
+		    "interrupts, expected one each", via, (unsigned long)a,
+		    (unsigned long)b);
+
+	/* 10 ms at 200 us: 50 ticks; at 1.7 us it would be 5900. */
+	rc.pit_reinject = 1;
+	EXPECT_RET(ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc), 0);
+	n = expect_sync(v, "count 2, 10 ms with IF=0, reinjected");
+	snprintf(key, sizeof(key), "%s: count 2: period 200 us", via);
+	rec(key, "%d", n >= 40 && n <= 60);
+	TEST_ASSERT(n >= 40 && n <= 60, "%s: %lu ticks in 10 ms with a "
+		    "count of 2: expected 50 (200 us)", via, (unsigned long)n);
+
+	TEST_ASSERT(run_guest(v, &uc, NULL) == UCALL_SYNC, "no sync");
+	a = uc.args[0];
+	b = uc.args[1];
+	snprintf(key, sizeof(key), "%s: counter 0 counts", via);
+	rec(key, "%d", a && a <= 0x1000 && b && b <= 0x1000 && a != b);
+	TEST_ASSERT(a && a <= 0x1000 && b && b <= 0x1000 && a != b,
+		    "%s: counter 0 read 0x%lx then 0x%lx", via,
+		    (unsigned long)a, (unsigned long)b);
+	TEST_ASSERT(run_guest(v, &uc, NULL) == UCALL_DONE, "done");
+	vm_free(vm);
+	ksft_pass("IRQ0 through the %s: 1 kHz, reinjection on and off, "
+		  "one-shot modes, the 200 us minimum period", via);
+}
+
+
 static void run(struct test_dev *dev)
 {
 	test_ioctls(dev);
 	test_exact(dev);
 	test_counting(dev);
 	test_speaker(dev);
+	test_irq(dev, false);
+	test_irq(dev, true);
 }
 
 int main(void)
 {
-	return ksft_run_devices("pit", 4, run);
+	return ksft_run_devices("pit", 6, run);
 }

@@ -95,6 +95,14 @@ struct ember_ioapic {
 	u32 irr_delivered;
 	/* Each pin's sources that assert it, by irq source id. */
 	unsigned long lines[EMBER_IOAPIC_NUM_PINS];
+	/*
+	 * Vectors of edge pins that were sent with an ack notifier on them
+	 * (the PIT's reinjection): their EOIs come here too, as KVM routes
+	 * them (its ioapic_handled_vectors).  Bits are set at delivery and
+	 * never cleared: a stale one costs an EOI walk of the pins, nothing
+	 * more.
+	 */
+	DECLARE_BITMAP(edge_eoi, 256);
 	/* Successive EOIs that found the level line still asserted. */
 	u32 eoi_count[EMBER_IOAPIC_NUM_PINS];
 	struct delayed_work eoi_storm;
@@ -129,8 +137,11 @@ static int ioapic_service(struct ember_ioapic *ioapic, int pin)
 	lockdep_assert_held(&ioapic->lock);
 	if ((e & REDIR_MASK) || (level && (e & REDIR_REMOTE_IRR)))
 		return -1;
-	if (!level)
+	if (!level) {
 		ioapic->irr_delivered |= BIT(pin);
+		if (ember_irq_has_notifier(ioapic->vm, KVM_IRQCHIP_IOAPIC, pin))
+			set_bit(irq.vector, ioapic->edge_eoi);
+	}
 	r = ember_apic_deliver(ioapic->vm, NULL, &irq);
 	/* Even a message no LAPIC took leaves remote IRR set, as in KVM. */
 	if (r && level)
@@ -219,6 +230,14 @@ static void ioapic_eoi_storm_work(struct work_struct *work)
 			ioapic_service(ioapic, i);
 	}
 	spin_unlock_irqrestore(&ioapic->lock, flags);
+}
+
+bool ember_ioapic_wants_eoi(struct ember_vm *vm, int vector)
+{
+	struct ember_ioapic *ioapic = vm->arch.ioapic;
+
+	return ioapic && vector >= 0 && vector < 256 &&
+	       test_bit(vector, ioapic->edge_eoi);
 }
 
 /*

@@ -28,6 +28,11 @@ int ember_ioapic_set_irq(struct ember_vm *vm, int pin, int irq_source_id,
 void ember_ioapic_clear_source(struct ember_vm *vm, int irq_source_id);
 /* A LAPIC EOI of a level-triggered @vector: remote IRR, ack notifiers. */
 void ember_ioapic_eoi(struct ember_vm *vm, int vector);
+/*
+ * Does the IOAPIC want the EOI of edge-triggered @vector too (a pin with
+ * an ack notifier sent it: the PIT's reinjection)?  Any context.
+ */
+bool ember_ioapic_wants_eoi(struct ember_vm *vm, int vector);
 int ember_ioapic_get_state(struct ember_vm *vm, struct kvm_ioapic_state *s);
 int ember_ioapic_set_state(struct ember_vm *vm,
 			   const struct kvm_ioapic_state *s);

@@ -549,8 +549,12 @@ static void set_eoi(struct ember_lapic *apic)
 		return;
 	__clear_bit(vec & 31, vec_word(apic, APIC_ISR, vec));
 	update_ppr(apic);
-	/* A level-triggered interrupt: the IOAPIC may send it again. */
-	if (vec_test(apic, APIC_TMR, vec))
+	/*
+	 * A level-triggered interrupt: the IOAPIC may send it again; an
+	 * edge one whose source waits for its EOI (the PIT): tell it.
+	 */
+	if (vec_test(apic, APIC_TMR, vec) ||
+	    ember_ioapic_wants_eoi(apic->vcpu->vm, vec))
 		ember_ioapic_eoi(apic->vcpu->vm, vec);
 	ember_make_request(EMBER_REQ_EVENT, apic->vcpu);
 }
