@@ -109,3 +109,52 @@ finish() {
 	[ -z "$devices" ] && [ "${1:-}" != nodevice ] && { echo "# no device (/dev/kvm, /dev/ember)"; exit 4; }
 	exit 0
 }
+
+# The Linux guest (this machine's kernel, the busybox initramfs of
+# tools/vmrun) on the vmrun of $VMRUN_DIR.  Tests that boot it start with
+# need_linux.
+need_linux() {
+	RUN_TIMEOUT=${LINUX_TIMEOUT:-900}
+	if [ ! -f "$VMRUN_DIR/vmlinuz" ] || [ ! -f "$VMRUN_DIR/initrd.gz" ]; then
+		echo "no vmlinuz or initrd.gz in $VMRUN_DIR"
+		exit 4
+	fi
+}
+
+# The command line of tools/vmrun/linux.sh (set LINUX_APPEND without
+# `quiet` to see the whole boot).
+LINUX_APPEND=${LINUX_APPEND:-console=ttyS0 pci=off tsc=reliable i8042.noaux io_delay=none panic=-1 quiet}
+
+# linux_boot DEVICE CPUS: boots Linux with the in-kernel irqchip and CPUS
+# vCPUs, which the guest must bring up from the ACPI tables (vmrun's MADT)
+# with INIT/SIPI; the guest then shows what it runs on and powers off
+# through ACPI (vmrun: status 0).  Checks: every CPU came up, the IOAPIC
+# is where the MADT says, the 8254 ticked on IOAPIC pin 0 (GSI 0, as the
+# MADT maps IRQ 0) and the console's UART interrupts on pin 4, and the
+# power off was ACPI's S5 with no panic.
+linux_boot() {
+	dev=$1 cpus=$2
+	cmd="echo,processors:,\$(grep,-c,^processor,/proc/cpuinfo)"
+	cmd="$cmd;echo,online:,\$(cat,/sys/devices/system/cpu/online)"
+	cmd="$cmd;dmesg|grep,-e,Brought,-e,IOAPIC"
+	cmd="$cmd;grep,-e,timer,-e,ttyS0,/proc/interrupts;poweroff,-f"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	run "$dev" 0 --verbose --cpus "$cpus" --mem 256M \
+		--initrd "$VMRUN_DIR/initrd.gz" \
+		--append "$LINUX_APPEND vmrun.run=$cmd" "$VMRUN_DIR/vmlinuz"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "# $dev: Linux with $cpus vCPUs (in-kernel irqchip): boot, command and power off took $(echo "$t0 $t1" | awk '{ printf "%.0f", $2 - $1 }') s"
+	expect '^vmrun-initramfs: init reached'
+	expect "ACPI tables at .*: $cpus local APICs, IOAPIC ID $cpus"
+	expect "^processors: $cpus\$"
+	online=0
+	[ "$cpus" -gt 1 ] && online="0-$((cpus - 1))"
+	expect "^online: $online\$"
+	expect "smp: Brought up 1 node, $cpus CPUs?\$"
+	expect "IOAPIC\[0\]: apic_id $cpus, version [0-9]+, address 0xfec00000, GSI 0-23"
+	expect '^ +0: .* IO-APIC +0-edge +timer'
+	expect '^ +4: .* IO-APIC +4-edge +ttyS0'
+	expect 'reboot: Power down'
+	expect 'vmrun: the guest powered off \(ACPI S5\)'
+	expect_not 'Kernel panic'
+}
