@@ -54,7 +54,8 @@ run() {
 		<"${stdin:-/dev/null}" >/tmp/vmrun.out 2>/tmp/vmrun.err
 	rc=$?
 	err=$(cat /tmp/vmrun.err)
-	out=$(cat /tmp/vmrun.out /tmp/vmrun.err)
+	# The guest's console ends its lines with CR LF.
+	out=$(cat /tmp/vmrun.out /tmp/vmrun.err | tr -d '\r')
 	if [ "$rc" = "$want" ]; then
 		ok "$what: exit status $rc"
 	else
@@ -144,6 +145,8 @@ linux_boot() {
 		--append "$LINUX_APPEND vmrun.run=$cmd" "$VMRUN_DIR/vmlinuz"
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "# $dev: Linux with $cpus vCPUs (in-kernel irqchip): boot, command and power off took $(echo "$t0 $t1" | awk '{ printf "%.0f", $2 - $1 }') s"
+	echo "$out" | grep -E '^(processors|online):|Brought up|IO-APIC' |
+		sed 's/^/# guest: /'
 	expect '^vmrun-initramfs: init reached'
 	expect "ACPI tables at .*: $cpus local APICs, IOAPIC ID $cpus"
 	expect "^processors: $cpus\$"

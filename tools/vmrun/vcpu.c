@@ -229,7 +229,9 @@ static void *vcpu_thread(void *arg)
 			 * irqchip); KVM returns before running it. */
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
-				if (verbose_on && atomic_load(&vm->stopping)) {
+				/* Stopped by a signal: where was it? */
+				if (verbose_on && atomic_load(&vm->stopping) &&
+				    vm->stop_status >= 128) {
 					verbose("vCPU %d when stopped:",
 						vcpu->index);
 					dump_registers(vcpu);

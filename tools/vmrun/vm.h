@@ -85,6 +85,7 @@ struct vm {
 
 	int epoll_fd;		/* the event loop's (evloop.c) */
 
+	atomic_bool stop_claimed;	/* the first vm_stop() sets the status */
 	atomic_bool stopping;
 	int stop_status;
 	int stop_fd;		/* eventfd: wakes the main thread to stop */
