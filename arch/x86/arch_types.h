@@ -72,7 +72,8 @@ struct vmx_event {
 };
 
 enum vmx_event_source {
-	VMX_EVENT_NONE, VMX_EVENT_INJECTED, VMX_EVENT_EXCEPTION, VMX_EVENT_IRQ,
+	VMX_EVENT_NONE, VMX_EVENT_INJECTED, VMX_EVENT_EXCEPTION, VMX_EVENT_NMI,
+	VMX_EVENT_IRQ,
 };
 
 /* vmx_events.c: what the guest is to be given at the next VM entries. */
@@ -107,7 +108,11 @@ struct ember_arch_vcpu {
 	/* What the guest believes; the hardware values are derived. */
 	unsigned long cr0, cr4;
 	u64 efer;
-	u64 apic_base;		/* without an in-kernel LAPIC */
+	/*
+	 * IA32_APIC_BASE, with or without an in-kernel LAPIC; written by the
+	 * vCPU's thread (WRITE_ONCE), read by interrupt senders (READ_ONCE).
+	 */
+	u64 apic_base;
 	u64 cr8;		/* TPR, without an in-kernel LAPIC */
 	struct ember_lapic *lapic;	/* with one (KVM_CREATE_IRQCHIP) */
 	u64 misc_enable;
@@ -137,7 +142,6 @@ struct ember_arch_vcpu {
 
 	struct vmx_event_queue events;
 	u32 mp_state;
-	bool halted_if;		/* RFLAGS.IF when the guest executed HLT */
 	u32 exec_ctls;		/* primary processor-based controls */
 
 	struct vmx_pending io;

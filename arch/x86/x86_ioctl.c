@@ -205,6 +205,33 @@ static long vcpu_state_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	return r;
 }
 
+/*
+ * KVM_SET_MP_STATE, with KVM's checks: every state but RUNNABLE needs an
+ * in-kernel LAPIC; SIPI_RECEIVED means "INIT received, SIPI pending",
+ * which ember keeps as INIT_RECEIVED (the SIPI's vector is not in the
+ * ABI).  AP_RESET_HOLD is AMD's (SEV-ES) and not ember's.
+ */
+static int set_mp_state(struct ember_vcpu *vcpu, u32 state)
+{
+	switch (state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!ember_lapic_in_kernel(vcpu))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (state == KVM_MP_STATE_SIPI_RECEIVED)
+		state = KVM_MP_STATE_INIT_RECEIVED;
+	vcpu->arch.mp_state = state;
+	return 0;
+}
+
 /* KVM_GET/SET_LAPIC: -EINVAL without an in-kernel LAPIC, as in KVM. */
 static long lapic_state_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp)
@@ -278,6 +305,9 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 			return -EFAULT;
 		if (irq.irq >= KVM_NR_INTERRUPTS)
 			return -EINVAL;
+		/* The in-kernel PICs own ExtINT: KVM's errno. */
+		if (ember_irqchip_in_kernel(vcpu->vm))
+			return -ENXIO;
 		if (vcpu->arch.events.irq >= 0)
 			return -EEXIST;
 		vcpu->arch.events.irq = irq.irq;
@@ -286,16 +316,14 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_LAPIC:
 		return lapic_state_ioctl(vcpu, ioctl, argp);
 	case KVM_GET_MP_STATE:
+		/* INIT or SIPI that came meanwhile count, as in KVM. */
+		vmx_accept_apic_events(vcpu);
 		mp.mp_state = vcpu->arch.mp_state;
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 	case KVM_SET_MP_STATE:
 		if (copy_from_user(&mp, argp, sizeof(mp)))
 			return -EFAULT;
-		/* Without an APIC in the kernel only RUNNABLE is valid. */
-		if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
-			return -EINVAL;
-		vcpu->arch.mp_state = mp.mp_state;
-		return 0;
+		return set_mp_state(vcpu, mp.mp_state);
 	default:
 		return -EINVAL;
 	}

@@ -16,8 +16,14 @@
  *    on contributory, or anything but a benign one on #PF, becomes #DF; any
  *    of them on #DF is a triple fault; a benign one replaces the first,
  *    which the faulting instruction raises again when it is re-executed.
- *  - irq: the vector userspace queued with KVM_INTERRUPT, delivered once
- *    the guest can take an interrupt (interrupt-window exiting until then).
+ *  - nmi: an NMI from the in-kernel LAPIC (an IPI, LINT1), delivered when
+ *    neither an NMI handler (virtual-NMI blocking) nor MOV SS/STI blocks it
+ *    (SDM Vol. 3C 25.3, 26.3.1.5), NMI-window exiting until then.
+ *  - irq: the vector userspace queued with KVM_INTERRUPT, or the one the
+ *    in-kernel LAPIC or PICs gave at INTA, delivered once the guest can
+ *    take an interrupt (interrupt-window exiting until then).  Taken from
+ *    the irqchip only when it can go in at once, as a CPU takes it: once
+ *    acknowledged it stays queued until delivered.
  *
  * vmx_events_commit() picks one of them for the coming entry and writes
  * the VMCS; vmx_events_complete() takes it off the queue once an entry
@@ -28,6 +34,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "irqchip.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -123,17 +130,46 @@ static void write_event(struct vmx_event_queue *q, const struct vmx_event *e)
 }
 
 /*
- * Before VM entry: the event for this entry, and interrupt-window exiting
- * while an interrupt waits.  Idempotent: the run loop may call it again
+ * An NMI can go in at the next entry: no NMI handler running (virtual-NMI
+ * blocking), no MOV SS or STI blocking (SDM Vol. 3C 25.3, 26.3.1.5), and
+ * nothing queued ahead of it.  Without virtual NMIs ember cannot know when
+ * the guest's handler ends, and never injects one.
+ */
+static bool nmi_allowed(struct ember_vcpu *vcpu)
+{
+	if (!(vmx_config.pin & PIN_BASED_VIRTUAL_NMIS))
+		return false;
+	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+		  GUEST_INTR_STATE_MOV_SS));
+}
+
+/*
+ * NMIs sent while one waits collapse into it, as a CPU latches one NMI
+ * only (SDM Vol. 3A 6.7.1).
+ */
+static void take_queued_nmis(struct vmx_event_queue *q)
+{
+	if (unlikely(atomic_read(&q->nmi_queued)) &&
+	    atomic_xchg(&q->nmi_queued, 0))
+		q->nmi_pending = true;
+}
+
+/*
+ * Before VM entry: the event for this entry, and interrupt- or NMI-window
+ * exiting while one waits.  Idempotent: the run loop may call it again
  * before it really enters.
  */
 void vmx_events_commit(struct ember_vcpu *vcpu)
 {
 	struct ember_arch_vcpu *a = &vcpu->arch;
 	struct vmx_event_queue *q = &a->events;
-	u32 ctls = a->exec_ctls & ~CPU_BASED_INTR_WINDOW_EXITING;
-	struct vmx_event irq;
+	u32 ctls = a->exec_ctls & ~(CPU_BASED_INTR_WINDOW_EXITING |
+				    CPU_BASED_NMI_WINDOW_EXITING);
+	bool irq_waits;
+	struct vmx_event ev = { .error_code = 0, .insn_len = 0 };
 
+	take_queued_nmis(q);
 	q->inflight = VMX_EVENT_NONE;
 	if (event_is_exception(&q->injected)) {
 		q->inflight = VMX_EVENT_INJECTED;
@@ -141,12 +177,21 @@ void vmx_events_commit(struct ember_vcpu *vcpu)
 		q->inflight = VMX_EVENT_EXCEPTION;
 	} else if (event_valid(&q->injected)) {
 		q->inflight = VMX_EVENT_INJECTED;
-	} else if (q->irq >= 0 && vmx_interrupt_allowed(vcpu)) {
-		irq.info = q->irq | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK;
-		irq.error_code = 0;
-		irq.insn_len = 0;
-		write_event(q, &irq);
-		q->inflight = VMX_EVENT_IRQ;
+	} else if (q->nmi_pending && nmi_allowed(vcpu)) {
+		ev.info = X86_TRAP_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
+		write_event(q, &ev);
+		q->inflight = VMX_EVENT_NMI;
+	} else if ((q->irq >= 0 || x86_irqchip_has_interrupt(vcpu)) &&
+		   vmx_interrupt_allowed(vcpu)) {
+		/* INTA: the LAPIC moves the vector from IRR to ISR. */
+		if (q->irq < 0)
+			q->irq = x86_irqchip_get_interrupt(vcpu);
+		if (q->irq >= 0) {
+			ev.info = q->irq | INTR_TYPE_EXT_INTR |
+				  INTR_INFO_VALID_MASK;
+			write_event(q, &ev);
+			q->inflight = VMX_EVENT_IRQ;
+		}
 	}
 
 	if (q->inflight == VMX_EVENT_INJECTED) {
@@ -159,8 +204,12 @@ void vmx_events_commit(struct ember_vcpu *vcpu)
 		q->entry_info_set = false;
 	}
 
-	if ((q->irq >= 0 && q->inflight != VMX_EVENT_IRQ) ||
-	    vcpu->run->request_interrupt_window)
+	if (q->nmi_pending && q->inflight != VMX_EVENT_NMI &&
+	    ((u32)(vmx_caps.procbased >> 32) & CPU_BASED_NMI_WINDOW_EXITING))
+		ctls |= CPU_BASED_NMI_WINDOW_EXITING;
+	irq_waits = q->inflight != VMX_EVENT_IRQ &&
+		    (q->irq >= 0 || x86_irqchip_has_interrupt(vcpu));
+	if (irq_waits || (vcpu->run->request_interrupt_window && !a->lapic))
 		ctls |= CPU_BASED_INTR_WINDOW_EXITING;
 	vmx_set_exec_ctls(vcpu, ctls);
 }
@@ -189,6 +238,9 @@ void vmx_events_complete(struct ember_vcpu *vcpu)
 	case VMX_EVENT_IRQ:
 		q->irq = -1;
 		a->mp_state = KVM_MP_STATE_RUNNABLE;
+		break;
+	case VMX_EVENT_NMI:
+		q->nmi_pending = false;
 		break;
 	default:
 		break;
@@ -236,5 +288,6 @@ void vmx_events_reset(struct ember_vcpu *vcpu)
 	struct vmx_event_queue *q = &vcpu->arch.events;
 
 	memset(q, 0, sizeof(*q));
+	atomic_set(&q->nmi_queued, 0);
 	q->irq = -1;
 }

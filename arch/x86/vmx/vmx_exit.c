@@ -17,6 +17,8 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 /* VMCALL's answer for an unknown hypercall (KVM's -KVM_ENOSYS). */
 #define HYPERCALL_ENOSYS	(-1000ul)
@@ -120,11 +122,20 @@ static int handle_triple_fault(struct ember_vcpu *vcpu)
 	return 0;
 }
 
+static int handle_nmi_window(struct ember_vcpu *vcpu)
+{
+	vmx_set_exec_ctls(vcpu, vcpu->arch.exec_ctls &
+			  ~CPU_BASED_NMI_WINDOW_EXITING);
+	return 1;
+}
+
 static int handle_interrupt_window(struct ember_vcpu *vcpu)
 {
 	vmx_set_exec_ctls(vcpu, vcpu->arch.exec_ctls &
 			  ~CPU_BASED_INTR_WINDOW_EXITING);
-	if (vcpu->arch.events.irq < 0 && vcpu->run->request_interrupt_window) {
+	/* With an in-kernel irqchip, userspace asks for no window (KVM). */
+	if (vcpu->arch.events.irq < 0 && vcpu->run->request_interrupt_window &&
+	    !ember_lapic_in_kernel(vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		return 0;
 	}
@@ -141,6 +152,8 @@ static int handle_cpuid(struct ember_vcpu *vcpu)
 static int handle_hlt(struct ember_vcpu *vcpu)
 {
 	vmx_skip_instruction(vcpu);
+	if (ember_lapic_in_kernel(vcpu))
+		return vmx_halt(vcpu);
 	/* With no APIC in the kernel, userspace does the halting. */
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
@@ -250,7 +263,10 @@ static int handle_cr_access(struct ember_vcpu *vcpu)
 		} else if (cr == 8) {
 			if (val > 15)
 				goto gp;
-			vcpu->arch.cr8 = val;
+			if (ember_lapic_in_kernel(vcpu))
+				ember_lapic_set_tpr(vcpu, val);
+			else
+				vcpu->arch.cr8 = val;
 		} else {
 			return exit_internal_error(vcpu);
 		}
@@ -258,10 +274,12 @@ static int handle_cr_access(struct ember_vcpu *vcpu)
 	case 1:					/* MOV from CR (only CR8 exits) */
 		if (cr != 8)
 			return exit_internal_error(vcpu);
+		val = ember_lapic_in_kernel(vcpu) ? ember_lapic_get_cr8(vcpu) :
+						    vcpu->arch.cr8;
 		if (reg == VCPU_REGS_RSP)
-			vmcs_writel(GUEST_RSP, vcpu->arch.cr8);
+			vmcs_writel(GUEST_RSP, val);
 		else
-			g[reg] = vcpu->arch.cr8;
+			g[reg] = val;
 		break;
 	case 2:					/* CLTS */
 		vmx_set_cr0(vcpu, vcpu->arch.cr0 & ~X86_CR0_TS);
@@ -379,6 +397,7 @@ static int (*const exit_handlers[])(struct ember_vcpu *vcpu) = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,

@@ -24,6 +24,7 @@
 #include <asm/tlbflush.h>
 
 #include "arch.h"
+#include "lapic.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -94,10 +95,12 @@ static void vmx_machine_check(void)
 }
 
 /* Work the hardware needs from a vCPU before entry; interrupts on. */
-static void vmx_handle_requests(struct ember_vcpu *vcpu)
+void vmx_handle_requests(struct ember_vcpu *vcpu)
 {
 	if (!ember_request_pending(vcpu))
 		return;
+	/* New events: the entry below looks at them (vmx_events_commit). */
+	ember_check_request(EMBER_REQ_EVENT, vcpu);
 	if (ember_check_request(EMBER_REQ_TLB_FLUSH, vcpu)) {
 		/* Guest-physical mappings, and with them every VPID's. */
 		vmx_flush_ept(vcpu->vm->arch.eptp);
@@ -197,11 +200,20 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&a->fpu, true);
 
 	/* Without an APIC in the kernel, userspace owns the TPR (run->cr8). */
-	if (run->cr8 > 15) {
-		r = -EINVAL;
+	if (!a->lapic) {
+		if (run->cr8 > 15) {
+			r = -EINVAL;
+			goto out;
+		}
+		a->cr8 = run->cr8;
+	}
+
+	/* An application processor never started: see vmx_irq.c. */
+	if (unlikely(a->mp_state == KVM_MP_STATE_UNINITIALIZED)) {
+		r = READ_ONCE(run->immediate_exit) ? -EINTR :
+		    vmx_run_uninitialized(vcpu);
 		goto out;
 	}
-	a->cr8 = run->cr8;
 
 	if (a->io.kind != VMX_IO_NONE) {
 		r = vmx_complete_userspace_io(vcpu);
@@ -219,6 +231,11 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 	a->l1d_flush_needed = true;
 	vmx_guest_msrs_load(vcpu);
 	for (;;) {
+		if (unlikely(a->mp_state != KVM_MP_STATE_RUNNABLE)) {
+			r = vmx_wait_runnable(vcpu);
+			if (r <= 0)
+				break;
+		}
 		if (unlikely(a->events.triple_fault)) {
 			a->events.triple_fault = false;
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -268,9 +285,16 @@ int ember_arch_vcpu_run(struct ember_vcpu *vcpu)
 out:
 	fpu_swap_kvm_fpstate(&a->fpu, false);
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->cr8 = a->cr8;
-	run->apic_base = a->apic_base;
-	run->ready_for_interrupt_injection = a->events.irq < 0 &&
-					     vmx_interrupt_allowed(vcpu);
+	if (a->lapic) {
+		run->cr8 = ember_lapic_get_cr8(vcpu);
+		run->apic_base = ember_lapic_get_base(vcpu);
+		/* KVM: always "ready" with the PIC in the kernel. */
+		run->ready_for_interrupt_injection = 1;
+	} else {
+		run->cr8 = a->cr8;
+		run->apic_base = a->apic_base;
+		run->ready_for_interrupt_injection = a->events.irq < 0 &&
+						     vmx_interrupt_allowed(vcpu);
+	}
 	return r;
 }

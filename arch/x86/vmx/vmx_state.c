@@ -15,6 +15,8 @@
 #include "vmx.h"
 #include "vmx_vcpu.h"
 #include "cpuid.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_TR, SEG_LDTR };
 
@@ -276,8 +278,12 @@ int vmx_guest_cs_bytes(struct ember_vcpu *vcpu)
 	return (ar & VMX_AR_DB_MASK) ? 4 : 2;
 }
 
-/* The architectural state after RESET (SDM Vol. 3A 10.1.1, Table 10-1). */
-void vmx_vcpu_reset(struct ember_vcpu *vcpu)
+/*
+ * The architectural state after RESET, or after INIT (@init), which keeps
+ * the APIC base, the TSC, PAT, the MSRs and the x87/SSE state (SDM Vol. 3A
+ * 10.1.1, Table 10-1).
+ */
+void vmx_vcpu_reset(struct ember_vcpu *vcpu, bool init)
 {
 	struct kvm_segment seg = {
 		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
@@ -290,11 +296,16 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vcpu->arch.cr8 = 0;
 	vcpu->arch.dr6 = DR6_ACTIVE_LOW;
 	vcpu->arch.dr7 = DR7_FIXED_1;
-	vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	vcpu->arch.misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
-				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
-	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	vmx_events_reset(vcpu);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (!init) {
+		vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE |
+				       MSR_IA32_APICBASE_ENABLE |
+				       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		vcpu->arch.misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
+					 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
+		vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	}
 
 	for (i = SEG_ES; i <= SEG_GS; i++)
 		set_segment(i, &seg);
@@ -320,7 +331,8 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_writel(GUEST_DR7, DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
+	if (!init)
+		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
@@ -333,9 +345,26 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu)
 	vmx_set_cr0(vcpu, vcpu->arch.cr0);
 	vmx_set_cr4(vcpu, 0);
 	update_ia32e_mode(vcpu);
+	if (init)
+		return;
 	/* The guest's TSC starts near 0, as in KVM. */
 	vcpu->arch.tsc_offset = -rdtsc();
 	vmcs_write64(TSC_OFFSET, vcpu->arch.tsc_offset);
+}
+
+/*
+ * SIPI with vector @v on a vCPU waiting for it: real mode at v:0000, that
+ * is CS selector v << 8, base v << 12, IP 0 (SDM Vol. 3A 9.4.4.1, 11.6.1).
+ */
+void vmx_deliver_sipi(struct ember_vcpu *vcpu, u8 v)
+{
+	struct kvm_segment cs;
+
+	get_segment(SEG_CS, &cs);
+	cs.selector = v << 8;
+	cs.base = (u64)v << 12;
+	set_segment(SEG_CS, &cs);
+	vmcs_writel(GUEST_RIP, 0);
 }
 
 int vmx_get_regs(struct ember_vcpu *vcpu, struct kvm_regs *regs)
@@ -410,9 +439,11 @@ int vmx_get_sregs(struct ember_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = vcpu->arch.cr2;
 	sregs->cr3 = vmcs_readl(GUEST_CR3);
 	sregs->cr4 = vcpu->arch.cr4;
-	sregs->cr8 = vcpu->arch.cr8;
+	/* With a LAPIC in the kernel, CR8 is its TPR (SDM 11.8.6.1). */
+	sregs->cr8 = ember_lapic_in_kernel(vcpu) ? ember_lapic_get_cr8(vcpu) :
+						   vcpu->arch.cr8;
 	sregs->efer = vcpu->arch.efer;
-	sregs->apic_base = vcpu->arch.apic_base;
+	sregs->apic_base = ember_lapic_get_base(vcpu);
 	vec = vmx_pending_external_interrupt(vcpu);
 	if (vec >= 0)
 		__set_bit(vec, (unsigned long *)sregs->interrupt_bitmap);
@@ -451,14 +482,18 @@ int vmx_set_sregs(struct ember_vcpu *vcpu, const struct kvm_sregs *sregs)
 	    !apic_base_valid(vcpu, sregs->apic_base))
 		return -EINVAL;
 
-	vcpu->arch.apic_base = sregs->apic_base;
+	/* Checked above: the host may make any valid transition. */
+	ember_lapic_set_base(vcpu, sregs->apic_base, true);
 	vmcs_writel(GUEST_IDTR_BASE, sregs->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmcs_writel(GUEST_GDTR_BASE, sregs->gdt.base);
 	vmcs_write32(GUEST_GDTR_LIMIT, sregs->gdt.limit);
 	vcpu->arch.cr2 = sregs->cr2;
 	vmcs_writel(GUEST_CR3, sregs->cr3);
-	vcpu->arch.cr8 = sregs->cr8;
+	if (ember_lapic_in_kernel(vcpu))
+		ember_lapic_set_tpr(vcpu, sregs->cr8);
+	else
+		vcpu->arch.cr8 = sregs->cr8;
 	vcpu->arch.efer = sregs->efer;
 	vmx_set_efer(vcpu, sregs->efer);
 	/* Set CR0 without its LMA side effect: userspace gave EFER whole. */

@@ -426,7 +426,7 @@ int ember_arch_vcpu_create(struct ember_vcpu *vcpu)
 	if (!r) {
 		vmx_vcpu_setup_controls(vcpu);
 		vmx_set_host_cpu_state(cpu);
-		vmx_vcpu_reset(vcpu);
+		vmx_vcpu_reset(vcpu, false);
 		r = vmcs_clear(a->vmcs);
 	}
 	local_irq_enable();

@@ -36,7 +36,8 @@ void vmx_guest_msrs_load(struct ember_vcpu *vcpu);
 void vmx_guest_msrs_put(struct ember_vcpu *vcpu);
 
 /* vmx_state.c: the guest's architectural state in the VMCS. */
-void vmx_vcpu_reset(struct ember_vcpu *vcpu);
+void vmx_vcpu_reset(struct ember_vcpu *vcpu, bool init);
+void vmx_deliver_sipi(struct ember_vcpu *vcpu, u8 vector);
 int vmx_set_cr0(struct ember_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct ember_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct ember_vcpu *vcpu, u64 efer);
@@ -76,6 +77,13 @@ void vmx_events_reset(struct ember_vcpu *vcpu);
 
 /* vmx_run.c */
 void vmx_skip_instruction(struct ember_vcpu *vcpu);
+void vmx_handle_requests(struct ember_vcpu *vcpu);
+
+/* vmx_irq.c: halting, INIT and SIPI with an in-kernel irqchip. */
+void vmx_accept_apic_events(struct ember_vcpu *vcpu);
+int vmx_wait_runnable(struct ember_vcpu *vcpu);
+int vmx_run_uninitialized(struct ember_vcpu *vcpu);
+int vmx_halt(struct ember_vcpu *vcpu);
 void vmx_set_exec_ctls(struct ember_vcpu *vcpu, u32 ctls);
 
 /* vmx_exit.c: returns 1 to re-enter the guest, 0 for userspace, -errno. */
