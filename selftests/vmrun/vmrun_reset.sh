@@ -28,7 +28,7 @@ for d in $devices; do
 		ok "$what: exit status 143"
 	else
 		not_ok "$what: exit status $rc, want 143"
-		echo "$out" | tail -20 | sed 's/^/    | /'
+		echo "$out" | tail -20 | show
 	fi
 	expect '^vmrun: stopped by Terminated'
 	expect '^vmrun: vCPU 0 when stopped:'

@@ -19,6 +19,10 @@
 #                      would be one more exit to userspace
 #   panic=-1           on a panic, reboot at once: vmrun stops
 #   quiet              the boot log costs a VM exit per character
+#   cryptomgr.notests, initcall_blacklist=...
+#                      the crypto self-tests and three initcalls that take
+#                      much of the boot in an emulated machine (measured in
+#                      the test machine: see /work/shared/TESTVM.md)
 # and with IRQCHIP=user only (vmrun has no ACPI tables, IOAPIC or local
 # APIC then: interrupts come from the 8259A pair, the tick from the 8254):
 #   noapic nolapic     CPUID already hides the local APIC; these make sure
@@ -32,6 +36,7 @@ MEM=${MEM:-256M}
 IRQCHIP=${IRQCHIP:-kernel}
 CPUS=${CPUS:-2}
 APPEND="console=ttyS0 pci=off tsc=reliable i8042.noaux io_delay=none panic=-1 quiet"
+APPEND="$APPEND cryptomgr.notests initcall_blacklist=nvme_core_init,acpi_thermal_init,crypto_kdf108_init"
 if [ "$IRQCHIP" = user ]; then
 	CPUS=1
 	APPEND="$APPEND noapic nolapic acpi=off"
