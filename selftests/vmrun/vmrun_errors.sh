@@ -22,19 +22,24 @@ for d in $devices; do
 	run $d 2 --load 0x10zz "$G/hello64.bin"
 	one_line_error "^vmrun: --load '0x10zz'"
 	if [ -f "$VMRUN_DIR/vmlinuz" ]; then
-		run $d 2 --cpus 2 "$VMRUN_DIR/vmlinuz"
-		one_line_error 'a Linux bzImage boots on one vCPU'
+		run $d 2 --irqchip user --cpus 2 "$VMRUN_DIR/vmlinuz"
+		one_line_error 'with --irqchip=user a Linux bzImage boots on one vCPU'
 	fi
+	run $d 2 --irqchip pic "$G/hello64.elf"
+	one_line_error "^vmrun: --irqchip 'pic': want kernel or user"
+	run $d 2 --cpus 65 "$G/hello64.elf"
+	one_line_error "^vmrun: --cpus '65': want 1 to 64"
+
 	run $d 1 "$G/no-such-file"
 	one_line_error 'no-such-file: No such file'
 done
 # Not device-specific.
 out=$("$VMRUN" --help 2>&1); rc=$?
 [ $rc = 0 ] && ok "--help: status 0" || not_ok "--help: status $rc"
-for o in device mem cpus format load entry mode initrd append verbose probe help; do
+for o in device mem cpus irqchip format load entry mode initrd append verbose probe help; do
 	expect "^  --$o"
 done
-for dflt in '/dev/ember' '128M' 'default 1' 'default auto' '0x100000' 'default empty' 'default none'; do
+for dflt in '/dev/ember' '128M' 'default 1' 'default kernel' 'default auto' '0x100000' 'default empty' 'default none'; do
 	expect "$dflt"
 done
 if [ ! -e /dev/ember ]; then

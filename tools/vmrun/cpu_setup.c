@@ -93,10 +93,11 @@ static void setup_sregs(struct vcpu *vcpu, struct kvm_sregs *s,
 }
 
 /*
- * There is no local APIC to give the guest (no in-kernel irqchip), so
+ * With --irqchip=user there is no local APIC to give the guest, so
  * IA32_APIC_BASE says it is disabled: KVM then also clears CPUID.1:EDX.APIC,
  * which it otherwise sets from this MSR.  Best effort: a hypervisor without
- * the MSR has no APIC to hide.
+ * the MSR has no APIC to hide.  With the in-kernel irqchip the MSR keeps
+ * its reset value (enabled at 0xFEE00000, BSP flag on vCPU 0).
  */
 static void set_apic_base(struct vcpu *vcpu)
 {
@@ -132,7 +133,8 @@ void cpu_setup_vcpu(struct vcpu *vcpu)
 		r.rdi = vcpu->index;
 		r.rsi = vcpu->vm->nr_vcpus;
 	}
-	set_apic_base(vcpu);
+	if (vcpu->vm->irqchip == IRQCHIP_USER)
+		set_apic_base(vcpu);
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
 		die("%s: KVM_SET_REGS: %s", vcpu->vm->device, strerror(errno));
 }

@@ -104,18 +104,8 @@ int ev_run(struct vm *vm)
 		if (atomic_load(&vm->stopping))
 			break;
 	}
-	/* With --verbose, vCPUs still running show where they were (see
-	 * vcpu.c); give them a moment.  Then wake a vCPU waiting in HLT; the
-	 * process exits right after. */
-	vm_lock(vm);
-	if (verbose_on) {
-		for (int i = 0; i < vm->nr_vcpus; i++)
-			vcpu_kick(&vm->vcpus[i]);
-		vm_unlock(vm);
-		usleep(100000);
-		vm_lock(vm);
-	}
-	pthread_cond_broadcast(&vm->wake);
-	vm_unlock(vm);
+	/* Every vCPU thread out of KVM_RUN and joined (with --verbose, those
+	 * still running show where they were: see vcpu.c). */
+	vcpus_stop(vm);
 	return vm->stop_status;
 }

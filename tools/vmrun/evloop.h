@@ -23,7 +23,8 @@ struct ev_handler *ev_add(struct vm *vm, int fd, ev_fn fn, void *opaque);
 void ev_enable(struct vm *vm, struct ev_handler *h, bool on);
 /* Blocks the signals the loop takes; call before starting any thread. */
 void ev_block_signals(void);
-/* Until the VM stops; returns the exit status. */
+/* Until the VM stops, then stops the vCPU threads (vcpus_stop()); returns
+ * the exit status. */
 int ev_run(struct vm *vm);
 
 #endif

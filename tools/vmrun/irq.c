@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Interrupt delivery without an in-kernel irqchip.  Devices raise ISA IRQ
- * lines on the 8259A pair; its INT output goes to vCPU 0 (the PICs' only
- * CPU, as on a PC without APICs).  Before each KVM_RUN, vCPU 0 injects the
- * vector the PIC gives on acknowledge with KVM_INTERRUPT when KVM says the
- * guest can take one (ready_for_interrupt_injection: IF=1, no interrupt
- * shadow, nothing pending); otherwise it sets request_interrupt_window and
- * KVM exits as soon as the guest can.  Without an in-kernel LAPIC, KVM
- * returns HLT to userspace: vCPU 0 then waits here until the PIC raises INT.
+ * Interrupts from devices.  Device models raise and lower ISA IRQ lines with
+ * irq_set(); where the line goes depends on --irqchip.
+ *
+ * kernel (the default): KVM_CREATE_IRQCHIP gives the VM the two 8259As, an
+ * IOAPIC and a local APIC per vCPU, KVM_CREATE_PIT2 the 8254, all in the
+ * hypervisor.  A line is a GSI raised with KVM_IRQ_LINE; the hypervisor's
+ * default routing takes GSI n to PIC input n and to IOAPIC pin n (so the
+ * PIT's GSI 0 is IOAPIC pin 0, as acpi.c tells the guest).  The hypervisor
+ * halts vCPUs, delivers interrupts and starts the APs on the guest's
+ * INIT/SIPI: KVM_INTERRUPT and KVM_EXIT_HLT do not occur.
+ *
+ * user: vmrun's own 8259A pair (devices/pic.c), whose INT output goes to
+ * vCPU 0 (the PICs' only CPU, as on a PC without APICs).  Before each
+ * KVM_RUN, vCPU 0 injects the vector the PIC gives on acknowledge with
+ * KVM_INTERRUPT when KVM says the guest can take one
+ * (ready_for_interrupt_injection: IF=1, no interrupt shadow, nothing
+ * pending); otherwise it sets request_interrupt_window and KVM exits as
+ * soon as the guest can.  Without an in-kernel LAPIC, KVM returns HLT to
+ * userspace: vCPU 0 then waits here until the PIC raises INT.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -17,14 +29,48 @@
 #include "util.h"
 #include "vm.h"
 
+const char *irqchip_name(enum irqchip irqchip)
+{
+	return irqchip == IRQCHIP_KERNEL ? "kernel" : "user";
+}
+
+void irqchip_create(struct vm *vm)
+{
+	/* The speaker port 0x61 (channel 2's gate and output) goes with
+	 * the PIT, as in QEMU: the counter it reads is in the kernel. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		die("%s: KVM_CREATE_IRQCHIP: %s (--irqchip=user runs without the hypervisor's interrupt controllers)",
+		    vm->device, strerror(errno));
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		die("%s: KVM_CREATE_PIT2: %s (--irqchip=user runs without the hypervisor's interrupt controllers)",
+		    vm->device, strerror(errno));
+}
+
 /* Caller holds vm->lock. */
 void irq_set(struct vm *vm, int irq, int level)
 {
-	if (vm->pic)
-		pic_set_irq(vm->pic, irq, level);
+	struct kvm_irq_level line = { .irq = irq, .level = !!level };
+	uint32_t bit = 1U << irq;
+
+	if (irq < 0 || irq >= 24)
+		die("IRQ %d: no such line", irq);
+	if (vm->irqchip == IRQCHIP_USER) {
+		if (vm->pic)
+			pic_set_irq(vm->pic, irq, level);
+		return;
+	}
+	/* Only changes: the same level again is no edge, on either chip. */
+	if (!(vm->irq_lines & bit) == !level)
+		return;
+	vm->irq_lines ^= bit;
+	if (ioctl(vm->fd, KVM_IRQ_LINE, &line) < 0)
+		die("%s: KVM_IRQ_LINE %d to %d: %s", vm->device, irq,
+		    line.level, strerror(errno));
 }
 
-/* The PIC's INT output changed.  Caller holds vm->lock. */
+/* IRQCHIP_USER: the PIC's INT output changed.  Caller holds vm->lock. */
 void irq_output(struct vm *vm, bool level)
 {
 	vm->intr_line = level;
@@ -34,7 +80,7 @@ void irq_output(struct vm *vm, bool level)
 	}
 }
 
-/* vCPU 0, right before KVM_RUN.  Caller holds vm->lock. */
+/* IRQCHIP_USER: vCPU 0, right before KVM_RUN.  Caller holds vm->lock. */
 void irq_before_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -54,15 +100,17 @@ void irq_before_run(struct vcpu *vcpu)
 }
 
 /*
- * A HLT exit.  Only vCPU 0 receives interrupts, so any other vCPU, or
- * vCPU 0 halted with IF=0, is halted for good: when all are, the guest
- * has stopped and so does vmrun (status 0).  Returns false if this vCPU is
- * done.
+ * A HLT exit (IRQCHIP_USER only).  Only vCPU 0 receives interrupts, so any
+ * other vCPU, or vCPU 0 halted with IF=0, is halted for good: when all
+ * are, the guest has stopped and so does vmrun (status 0).  Returns false
+ * if this vCPU is done.
  */
 bool irq_wait_halted(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
+	if (vm->irqchip == IRQCHIP_KERNEL)
+		vcpu_crash(vcpu, "HLT exit with the in-kernel irqchip: the hypervisor should have halted the vCPU itself");
 	vm_lock(vm);
 	if (vcpu->index != 0 || !vcpu->run->if_flag) {
 		if (++vm->nr_halted == vm->nr_vcpus) {

@@ -8,7 +8,9 @@
  * the e820 memory map from --mem; entered at the kernel's start + 0x200 in
  * 64-bit mode with RSI = the zero page, __BOOT_CS/__BOOT_DS flat segments and
  * the memory identity-mapped.  That needs boot protocol 2.12 (xloadflags)
- * with XLF_KERNEL_64.
+ * with XLF_KERNEL_64.  With the in-kernel irqchip the kernel may have
+ * several vCPUs: it finds them, and how to power off, in the ACPI tables of
+ * acpi.c, which the zero page points at (acpi_rsdp_addr).
  */
 #include <asm/bootparam.h>
 #include <inttypes.h>
@@ -88,7 +90,13 @@ void load_bzimage(struct vm *vm, const struct image *img,
 		.mode = MODE_64,
 		.entry = KERNEL_ADDR + 0x200,	/* startup_64 */
 		.rsi = ZERO_PAGE_ADDR,
+		/* The APs wait for the kernel's INIT/SIPI, which needs
+		 * the in-kernel local APICs. */
+		.smp = vm->irqchip == IRQCHIP_KERNEL,
+		.linux_acpi = vm->irqchip == IRQCHIP_KERNEL,
 	};
+	if (vm->boot.linux_acpi)
+		bp->acpi_rsdp_addr = ACPI_RSDP_ADDR;
 	verbose("%s: Linux bzImage, boot protocol %u.%02u, kernel %#" PRIx64 " bytes at %#x (init_size %#x), initrd %#" PRIx64 " bytes at %#" PRIx64,
 		img->path, h.version >> 8, h.version & 0xff, ksize,
 		KERNEL_ADDR, h.init_size, initrd_size, initrd);

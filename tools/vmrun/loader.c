@@ -63,10 +63,11 @@ void loader_initrd(struct vm *vm, const struct load_opts *o, uint64_t floor,
 
 int loader_memory_map(struct vm *vm, struct e820_range *map)
 {
-	/* Low RAM up to the EBDA, the BIOS area, then RAM above 1 MiB. */
+	/* Low RAM up to the EBDA, the BIOS area (the ACPI tables' too), then
+	 * RAM above 1 MiB. */
 	map[0] = (struct e820_range){ 0, 0x9fc00, E820_RAM };
 	map[1] = (struct e820_range){ 0x9fc00, 0x400, E820_RESERVED };
-	map[2] = (struct e820_range){ 0xf0000, 0x10000, E820_RESERVED };
+	map[2] = (struct e820_range){ 0xe0000, 0x20000, E820_RESERVED };
 	map[3] = (struct e820_range){ 0x100000, vm->mem_size - 0x100000,
 				      E820_RAM };
 	return 4;

@@ -7,6 +7,8 @@
  *   0x1000-0x7fff   GDT and identity page tables (cpu_setup.c)
  *   0x8000-0x8fff   Linux zero page (boot_params) or PVH hvm_start_info
  *   0x20000-0x2ffff kernel command line
+ *   0xe0000-0xeffff ACPI tables (acpi.c), for a Linux bzImage with the
+ *                   in-kernel irqchip; 0xe0000-0xfffff is reserved in e820
  */
 #ifndef VMRUN_LOADER_H
 #define VMRUN_LOADER_H
@@ -20,6 +22,7 @@
 #define ZERO_PAGE_ADDR	0x8000
 #define CMDLINE_ADDR	0x20000
 #define CMDLINE_MAX	0x10000
+#define ACPI_RSDP_ADDR	0xe0000
 
 enum image_format { FORMAT_AUTO, FORMAT_FLAT, FORMAT_ELF, FORMAT_BZIMAGE };
 

@@ -8,7 +8,9 @@
  *   main.c          options, and the order things are set up in
  *   vm.c vcpu.c     the VM, its memory, the vCPU threads and exit dispatch
  *   cpu_setup.c     real/32/64-bit entry state; cpuid.c what CPUID says
- *   irq.c           PIC output -> KVM_INTERRUPT / interrupt windows
+ *   irq.c           device IRQs -> KVM_IRQ_LINE, or through the userspace
+ *                   PIC -> KVM_INTERRUPT / interrupt windows
+ *   acpi.c          the ACPI tables a Linux guest reads (CPUs, IOAPIC)
  *   bus.c           who owns which port or MMIO range
  *   evloop.c        timers, stdin and signals in the main thread
  *   loader.c load_*.c   guest images
@@ -40,8 +42,14 @@ static void usage(FILE *out)
 "\n"
 "  --device PATH     hypervisor device (default " EMBER_DEVICE_PATH "; /dev/kvm works too)\n"
 "  --mem SIZE        guest memory, K/M/G suffixes, at most 3G (default " DEFAULT_MEM ")\n"
-"  --cpus N          vCPUs, flat and ELF images only (default 1); each starts\n"
-"                    at the entry point with RDI = its index, RSI = N\n"
+"  --cpus N          vCPUs, 1 to %d (default 1).  Flat and ELF images: each\n"
+"                    starts at the entry point with RDI = its index, RSI = N.\n"
+"                    A Linux bzImage starts the others itself (needs\n"
+"                    --irqchip=kernel)\n"
+"  --irqchip WHERE   kernel: the hypervisor's interrupt controllers (8259As,\n"
+"                    IOAPIC, local APICs) and 8254, which halt vCPUs and start\n"
+"                    APs in the kernel; user: vmrun's own 8259As and 8254,\n"
+"                    no APICs, interrupts to vCPU 0 only (default kernel)\n"
 "  --format FMT      auto, flat, elf or bzimage (default auto: by content)\n"
 "  --load ADDR       flat binary load address (default 0x100000; 0x7c00 in\n"
 "                    real mode); implies --format flat for an unknown image\n"
@@ -57,10 +65,12 @@ static void usage(FILE *out)
 "\n"
 "Devices: COM1 16550A (stdin/stdout), 8259A PICs, 8254 PIT, CMOS/RTC, i8042\n"
 "(reset line), reset at 0xCF9, debug exit at port %#x: a write of N ends vmrun\n"
-"with status N. Ctrl-C stops the guest. Exit status: the guest's debug-exit\n"
-"value, 0 after a reset or when every vCPU halts with interrupts off, 1 on a\n"
-"crash or error, 2 on a bad command line, 128+N on signal N.\n",
-		DEBUG_EXIT_PORT);
+"with status N; for a Linux bzImage with --irqchip=kernel, ACPI tables and\n"
+"power off. Ctrl-C stops the guest. Exit status: the guest's debug-exit\n"
+"value, 0 after a reset, a power off or (--irqchip=user) when every vCPU\n"
+"halts with interrupts off, 1 on a crash or error, 2 on a bad command line,\n"
+"128+N on signal N.\n",
+		MAX_VCPUS, DEBUG_EXIT_PORT);
 }
 
 struct options {
@@ -69,6 +79,7 @@ struct options {
 	uint64_t mem;
 	int cpus;
 	bool probe;
+	enum irqchip irqchip;
 	struct load_opts load;
 };
 
@@ -83,13 +94,14 @@ static uint64_t parse_addr(const char *opt, const char *arg)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_DEVICE = 256, OPT_MEM, OPT_CPUS, OPT_FORMAT, OPT_LOAD,
-	       OPT_ENTRY, OPT_MODE, OPT_INITRD, OPT_APPEND, OPT_VERBOSE,
-	       OPT_PROBE, OPT_HELP };
+	enum { OPT_DEVICE = 256, OPT_MEM, OPT_CPUS, OPT_IRQCHIP, OPT_FORMAT,
+	       OPT_LOAD, OPT_ENTRY, OPT_MODE, OPT_INITRD, OPT_APPEND,
+	       OPT_VERBOSE, OPT_PROBE, OPT_HELP };
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "load", required_argument, NULL, OPT_LOAD },
 		{ "entry", required_argument, NULL, OPT_ENTRY },
@@ -129,6 +141,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 				usage_error("--cpus '%s': want 1 to %d", optarg,
 					    MAX_VCPUS);
 			o->cpus = v;
+			break;
+		case OPT_IRQCHIP:
+			if (!strcmp(optarg, "kernel"))
+				o->irqchip = IRQCHIP_KERNEL;
+			else if (!strcmp(optarg, "user"))
+				o->irqchip = IRQCHIP_USER;
+			else
+				usage_error("--irqchip '%s': want kernel or user",
+					    optarg);
 			break;
 		case OPT_FORMAT:
 			for (i = 0; i < (int)ARRAY_SIZE(formats); i++)
@@ -197,22 +218,32 @@ int main(int argc, char **argv)
 	if (o.probe)
 		return probe(o.device);
 
+	vm.irqchip = o.irqchip;
+	vm.nr_vcpus = o.cpus;
 	vm_alloc_memory(&vm, o.mem);
 	image_load(&vm, o.image, &o.load);
 	if (o.cpus > 1 && !vm.boot.smp)
-		usage_error("--cpus %d: a Linux bzImage boots on one vCPU; --cpus is for flat and ELF images",
+		usage_error("--cpus %d: with --irqchip=user a Linux bzImage boots on one vCPU (it needs local APICs to start the others)",
 			    o.cpus);
+	if (vm.boot.linux_acpi)
+		acpi_setup(&vm);
 	vm_open(&vm, o.device);
+	if (vm.irqchip == IRQCHIP_KERNEL)
+		irqchip_create(&vm);
 	vm_map_memory(&vm);
 
 	ev_init(&vm);
-	pic_init(&vm);
-	pit_init(&vm);
+	if (vm.irqchip == IRQCHIP_USER) {
+		pic_init(&vm);
+		pit_init(&vm);
+	}
 	uart_init(&vm);
 	rtc_init(&vm);
 	i8042_init(&vm);
 	reset_init(&vm);
 	debug_exit_init(&vm);
+	if (vm.boot.linux_acpi)
+		acpi_pm_init(&vm);
 
 	vcpus_create(&vm, o.cpus);
 	term_raw();

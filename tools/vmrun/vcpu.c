@@ -2,12 +2,20 @@
 /*
  * vCPUs: one thread each, running KVM_RUN and serving its exits.  A PIO or
  * MMIO exit goes to the device that registered the address (bus.c); HLT
- * waits for an interrupt (irq.c); anything the guest cannot continue from
- * (triple fault, failed entry, an exit vmrun does not know) ends the run
- * with the exit reason and the registers on stderr.
+ * (--irqchip=user only) waits for an interrupt (irq.c); anything the guest
+ * cannot continue from (triple fault, failed entry, an exit vmrun does not
+ * know) ends the run with the exit reason and the registers on stderr.
+ *
+ * Stopping: whoever stops the VM (a device, a crash, a signal) only sets
+ * vm->stopping (vm_stop()).  The main thread then kicks every vCPU thread
+ * out of KVM_RUN with SIG_KICK until it has returned, and joins it
+ * (vcpus_stop()).  A vCPU halted or waiting for SIPI in the kernel stays in
+ * KVM_RUN until that signal, which makes KVM_RUN return -EINTR; a kick that
+ * lands just before KVM_RUN sets immediate_exit, so none is lost.
  */
 #include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -208,7 +216,7 @@ static void *vcpu_thread(void *arg)
 
 	while (!atomic_load(&vm->stopping)) {
 		vm_lock(vm);
-		if (vcpu->index == 0)
+		if (vcpu->index == 0 && vm->irqchip == IRQCHIP_USER)
 			irq_before_run(vcpu);
 		atomic_store(&vcpu->in_run, true);
 		vm_unlock(vm);
@@ -217,9 +225,13 @@ static void *vcpu_thread(void *arg)
 
 		atomic_store(&vcpu->in_run, false);
 		if (ret < 0) {
+			/* EAGAIN: an AP left the wait for SIPI (in-kernel
+			 * irqchip); KVM returns before running it. */
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
-				if (verbose_on && atomic_load(&vm->stopping)) {
+				/* Stopped by a signal: where was it? */
+				if (verbose_on && atomic_load(&vm->stopping) &&
+				    vm->stop_status >= 128) {
 					verbose("vCPU %d when stopped:",
 						vcpu->index);
 					dump_registers(vcpu);
@@ -234,11 +246,28 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * With the in-kernel irqchip, vCPU 0 is the bootstrap processor and every
+ * other vCPU starts as an AP waiting for INIT and SIPI
+ * (KVM_MP_STATE_UNINITIALIZED), as on a PC.  A Linux guest starts them
+ * itself; flat and ELF images expect every vCPU at the entry point, so
+ * their APs are made runnable here.
+ */
+static void start_ap(struct vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		die("%s: KVM_SET_MP_STATE RUNNABLE for vCPU %d: %s",
+		    vcpu->vm->device, vcpu->index, strerror(errno));
+}
+
 void vcpus_create(struct vm *vm, int nr)
 {
 	vm->nr_vcpus = nr;
 	for (int i = 0; i < nr; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
+		bool ap = i && vm->irqchip == IRQCHIP_KERNEL;
 
 		vcpu->vm = vm;
 		vcpu->index = i;
@@ -252,7 +281,12 @@ void vcpus_create(struct vm *vm, int nr)
 			die("%s: mmap of vCPU %d: %s", vm->device, i,
 			    strerror(errno));
 		cpuid_setup(vcpu);
+		/* An AP the guest starts gets its state from INIT/SIPI. */
+		if (ap && !vm->boot.pass_index)
+			continue;
 		cpu_setup_vcpu(vcpu);
+		if (ap)
+			start_ap(vcpu);
 	}
 }
 
@@ -262,12 +296,58 @@ void vcpus_start(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 
+	/* KVM_RUN is never restarted (it returns -EINTR), and if it were,
+	 * immediate_exit would end it; SA_RESTART keeps the kicks from
+	 * interrupting a vCPU thread's other system calls (its writes to
+	 * stdout and stderr). */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIG_KICK, &sa, NULL);	/* no SA_RESTART: KVM_RUN -> EINTR */
+	sigaction(SIG_KICK, &sa, NULL);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL,
 					 vcpu_thread, &vm->vcpus[i]);
 		if (err)
 			die("cannot start vCPU %d: %s", i, strerror(err));
+		vm->vcpus[i].started = true;
+	}
+}
+
+/* How long vcpus_stop() waits for one vCPU thread before giving up. */
+#define STOP_TIMEOUT_MS	5000
+#define STOP_KICK_MS	10
+
+void vcpus_stop(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		int waited = 0, err;
+
+		if (!vcpu->started)
+			continue;
+		do {
+			struct timespec ts;
+
+			/* A signal whenever it comes: the handler only sets
+			 * immediate_exit, KVM_RUN returns -EINTR. */
+			pthread_kill(vcpu->thread, SIG_KICK);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += STOP_KICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			/* Wake a vCPU waiting in HLT (IRQCHIP_USER). */
+			vm_lock(vm);
+			pthread_cond_broadcast(&vm->wake);
+			vm_unlock(vm);
+			err = pthread_timedjoin_np(vcpu->thread, NULL, &ts);
+			waited += STOP_KICK_MS;
+		} while (err == ETIMEDOUT && waited < STOP_TIMEOUT_MS);
+		if (err) {
+			fprintf(stderr, "vmrun: vCPU %d did not stop within %d ms: %s\n",
+				i, STOP_TIMEOUT_MS, strerror(err));
+			continue;
+		}
+		vcpu->started = false;
 	}
 }

@@ -99,9 +99,11 @@ void vm_stop(struct vm *vm, int status)
 	bool was = false;
 	uint64_t one = 1;
 
-	if (!atomic_compare_exchange_strong(&vm->stopping, &was, true))
+	if (!atomic_compare_exchange_strong(&vm->stop_claimed, &was, true))
 		return;
+	/* Whoever sees stopping sees the status. */
 	vm->stop_status = status;
+	atomic_store(&vm->stopping, true);
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
 		_exit(status);
 }

@@ -3,10 +3,12 @@
  * The VM and its vCPUs, as vmrun sees them through the KVM ABI.
  *
  * Threads: one per vCPU (vcpu.c), plus the main thread, which runs the event
- * loop (evloop.c: timers, stdin, signals) until the VM stops.  vm->lock
- * serialises every device model, both buses, the PIC's output line and the
- * halt bookkeeping; vm->wake is signalled when the PIC raises its output or
- * the VM stops, for a vCPU waiting in HLT.
+ * loop (evloop.c: timers, stdin, signals) until the VM stops, then stops and
+ * joins the vCPU threads.  vm->lock serialises every device model, both
+ * buses, the interrupt lines (irq.c) and the halt bookkeeping; vm->wake is
+ * signalled when the userspace PIC raises its output or the VM stops, for a
+ * vCPU waiting in HLT (--irqchip=user only: with the in-kernel irqchip the
+ * hypervisor halts the vCPU itself).
  */
 #ifndef VMRUN_VM_H
 #define VMRUN_VM_H
@@ -25,6 +27,16 @@
 
 enum cpu_mode { MODE_REAL, MODE_32, MODE_64 };
 
+/*
+ * Where the interrupt controllers are.  IRQCHIP_KERNEL (the default): the
+ * hypervisor's (KVM_CREATE_IRQCHIP: 8259A pair, IOAPIC, a local APIC per
+ * vCPU; KVM_CREATE_PIT2: the 8254), devices raise GSIs with KVM_IRQ_LINE,
+ * HLT and INIT/SIPI are handled in the kernel.  IRQCHIP_USER: vmrun's own
+ * 8259A pair and 8254 (devices/pic.c, pit.c), no APICs, the PIC's output
+ * injected into vCPU 0 with KVM_INTERRUPT.
+ */
+enum irqchip { IRQCHIP_KERNEL, IRQCHIP_USER };
+
 /* How every vCPU starts: filled in by the image loader. */
 struct boot {
 	enum cpu_mode mode;
@@ -33,6 +45,7 @@ struct boot {
 	uint64_t rbx;		/* PVH: hvm_start_info */
 	bool pass_index;	/* RDI = vCPU index, RSI = number of vCPUs */
 	bool smp;		/* the image kind supports --cpus > 1 */
+	bool linux_acpi;	/* a Linux kernel: gets ACPI tables (acpi.c) */
 };
 
 struct vcpu {
@@ -41,6 +54,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	bool started;		/* thread was created (and not yet joined) */
 	atomic_bool in_run;	/* in (or about to enter) KVM_RUN: kick it */
 };
 
@@ -58,16 +72,20 @@ struct vm {
 	int nr_vcpus;
 	struct vcpu vcpus[MAX_VCPUS];
 	struct boot boot;
+	enum irqchip irqchip;
 
-	pthread_mutex_t lock;	/* devices, buses, intr_line, nr_halted */
+	pthread_mutex_t lock;	/* devices, buses, irq_lines, intr_line,
+				 * nr_halted */
 	pthread_cond_t wake;	/* intr_line rose, or the VM is stopping */
 	struct bus pio, mmio;
-	struct pic *pic;	/* the 8259A pair: interrupts go through it */
-	bool intr_line;		/* the master PIC's INT output, to vCPU 0 */
-	int nr_halted;		/* vCPUs halted for good */
+	uint32_t irq_lines;	/* IRQCHIP_KERNEL: GSI levels last set */
+	struct pic *pic;	/* IRQCHIP_USER: the 8259A pair */
+	bool intr_line;		/* IRQCHIP_USER: the master PIC's INT output */
+	int nr_halted;		/* IRQCHIP_USER: vCPUs halted for good */
 
 	int epoll_fd;		/* the event loop's (evloop.c) */
 
+	atomic_bool stop_claimed;	/* the first vm_stop() sets the status */
 	atomic_bool stopping;
 	int stop_status;
 	int stop_fd;		/* eventfd: wakes the main thread to stop */
@@ -91,6 +109,9 @@ void vm_unlock(struct vm *vm);
 /* vcpu.c */
 void vcpus_create(struct vm *vm, int nr);
 void vcpus_start(struct vm *vm);
+/* The main thread, once the VM is stopping: every vCPU thread out of
+ * KVM_RUN and joined. */
+void vcpus_stop(struct vm *vm);
 void vcpu_kick(struct vcpu *vcpu);
 _Noreturn void vcpu_crash(struct vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -111,10 +132,18 @@ void cpu_setup_vcpu(struct vcpu *vcpu);
 /* cpuid.c */
 void cpuid_setup(struct vcpu *vcpu);
 
-/* irq.c: interrupts from devices, through the PIC, into vCPU 0. */
+/* irq.c: interrupts from devices, to the in-kernel irqchip or through the
+ * userspace PIC into vCPU 0. */
+const char *irqchip_name(enum irqchip irqchip);
+/* IRQCHIP_KERNEL: the irqchip and the PIT, before any vCPU exists. */
+void irqchip_create(struct vm *vm);
 void irq_set(struct vm *vm, int irq, int level);
 void irq_output(struct vm *vm, bool level);
 void irq_before_run(struct vcpu *vcpu);
 bool irq_wait_halted(struct vcpu *vcpu);
+
+/* acpi.c: the ACPI tables that describe the machine to a Linux guest with
+ * the in-kernel irqchip (the vCPUs' local APICs, the IOAPIC, power off). */
+void acpi_setup(struct vm *vm);
 
 #endif

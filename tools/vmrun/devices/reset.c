@@ -41,5 +41,5 @@ void reset_init(struct vm *vm)
 	if (!r)
 		die("out of memory");
 	r->vm = vm;
-	bus_register(&vm->pio, 0xcf9, 1, "reset control", cf9_io, r);
+	bus_register(&vm->pio, RESET_CF9_PORT, 1, "reset control", cf9_io, r);
 }
