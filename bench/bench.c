@@ -32,12 +32,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kvm_util.h"
+#include "bench.h"
 
 #define BENCH_PORT	0x2000
 #define MMIO_GPA	0xd0000000ul	/* in no slot, inside the guest's map */
 #define IRQ_VECTOR	0x30
-#define MAX_SAMPLES	4096
 
 #define SLOT_4K		1
 #define SLOT_4K_POP	2
@@ -67,19 +66,10 @@ static struct bench_cmd bench_cmd;
 static uint32_t bench_samples[MAX_SAMPLES];
 static volatile uint64_t irq_count;
 
-static const char *dev_name_s = "?";
-static int round_no;
+const char *dev_name_s = "?";
+int round_no;
 
 /* ---- guest ---- */
-
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)
-			 : : "memory");
-	return lo | (uint64_t)hi << 32;
-}
 
 static void guest_irq(struct ex_regs *r)
 {
@@ -164,12 +154,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct stats {
-	uint64_t median, min, p90, n;
-	uint64_t mean10;	/* mean, in tenths (no floating point here) */
-};
-
-static struct stats stats_of(uint64_t *s, uint64_t n)
+struct stats stats_of(uint64_t *s, uint64_t n)
 {
 	struct stats st = { .n = n };
 	uint64_t i, sum = 0;
@@ -185,7 +170,7 @@ static struct stats stats_of(uint64_t *s, uint64_t n)
 	return st;
 }
 
-static void report(const char *fig, uint64_t value, struct stats st)
+void report(const char *fig, uint64_t value, struct stats st)
 {
 	printf("BENCH %d %s %s %lu %lu %lu %lu %lu.%lu %lu\n", round_no,
 	       dev_name_s, fig, (unsigned long)value,
@@ -195,8 +180,7 @@ static void report(const char *fig, uint64_t value, struct stats st)
 	fflush(stdout);
 }
 
-static void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void info(const char *fmt, ...)
+void info(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -620,5 +604,6 @@ int main(int argc, char **argv)
 
 	bench_vm_ops(&dev);
 	bench_guest(&dev);
+	bench_irqchip(&dev);
 	return 0;
 }

@@ -16,6 +16,12 @@ struct ember_io_device;
 enum ember_bus {
 	EMBER_PIO_BUS,
 	EMBER_MMIO_BUS,
+	/*
+	 * What KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY registers on: s390's
+	 * bus, which x86 never reads; KVM accepts such ioeventfds on x86
+	 * all the same, and so does ember.
+	 */
+	EMBER_VIRTIO_CCW_NOTIFY_BUS,
 	EMBER_NR_BUSES,
 };
 
@@ -50,6 +56,14 @@ struct ember_io_device {
  */
 int ember_io_bus_register(struct ember_vm *vm, enum ember_bus bus, u64 addr,
 			  int len, struct ember_io_device *dev);
+/*
+ * The same for an ioeventfd: not counted against EMBER_IO_BUS_MAX_DEVS,
+ * as KVM does not count them (their number is bounded by the process's
+ * fds).  A length of 0 takes any access that starts at @addr.
+ */
+int ember_io_bus_register_uncounted(struct ember_vm *vm, enum ember_bus bus,
+				    u64 addr, int len,
+				    struct ember_io_device *dev);
 /*
  * Take every range of @dev off @bus and wait until no reader sees it (the
  * destructor is not called).  Caller holds vm->slots_lock.

@@ -95,22 +95,37 @@ void ember_register_irq_ack_notifier(struct ember_vm *vm,
 /* Waits until no reader can still call @ian. */
 void ember_unregister_irq_ack_notifier(struct ember_vm *vm,
 				       struct ember_irq_ack_notifier *ian);
-/* From the interrupt controllers, at an EOI of (@irqchip, @pin). */
+/*
+ * From the interrupt controllers, at an EOI of (@irqchip, @pin), the pin as
+ * the routes number it (the slave PIC's 8-15).  Call it without the
+ * controller's lock: a notifier may set lines (an irqfd resampler lowers
+ * its GSI).  Any context.
+ */
 void ember_notify_acked_irq(struct ember_vm *vm, unsigned int irqchip,
 			    unsigned int pin);
 /* Is anyone told about @gsi's EOIs?  (The IOAPIC's EOI broadcast.) */
 bool ember_irq_has_notifier(struct ember_vm *vm, unsigned int irqchip,
 			    unsigned int pin);
 
-/* Source ids for level-triggered lines shared by several senders. */
+/*
+ * Source ids for level-triggered lines shared by several senders: -EFAULT
+ * when all are taken (KVM's errno).  Before freeing one, its owner lowers
+ * its lines in the irqchip (the backend's *_clear_source()).
+ */
 int ember_request_irq_source_id(struct ember_vm *vm);
 void ember_free_irq_source_id(struct ember_vm *vm, int irq_source_id);
 
 /* irqfd.c: KVM_IRQFD; ember_irqfd_release() at VM teardown. */
 int ember_irqfd(struct ember_vm *vm, struct kvm_irqfd *args);
 void ember_irqfd_release(struct ember_vm *vm);
-/* Re-bind each irqfd to its GSI's route after a routing change. */
+/*
+ * Re-bind each irqfd to its GSI's route after a routing change.  Caller
+ * holds vm->irq_lock.
+ */
 void ember_irqfd_routing_update(struct ember_vm *vm);
+/* Module load and unload: the workqueue of irqfd shutdowns. */
+int ember_irqfd_module_init(void);
+void ember_irqfd_module_exit(void);
 
 /* ioeventfd.c: KVM_IOEVENTFD. */
 int ember_ioeventfd(struct ember_vm *vm, struct kvm_ioeventfd *args);

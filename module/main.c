@@ -10,6 +10,7 @@
 
 #include "ember.h"
 #include "arch.h"
+#include "irq.h"
 
 static int __init ember_init(void)
 {
@@ -23,9 +24,13 @@ static int __init ember_init(void)
 	if (r)
 		goto out_arch_exit;
 
-	r = ember_virt_init();
+	r = ember_irqfd_module_init();
 	if (r)
 		goto out_request_exit;
+
+	r = ember_virt_init();
+	if (r)
+		goto out_irqfd_exit;
 
 	ember_debugfs_init();
 	preempt_notifier_inc();
@@ -42,6 +47,8 @@ out_debugfs_exit:
 	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
+out_irqfd_exit:
+	ember_irqfd_module_exit();
 out_request_exit:
 	ember_vcpu_request_exit();
 out_arch_exit:
@@ -55,6 +62,7 @@ static void __exit ember_exit(void)
 	preempt_notifier_dec();
 	ember_debugfs_exit();
 	ember_virt_exit();
+	ember_irqfd_module_exit();
 	ember_vcpu_request_exit();
 	ember_arch_exit();
 }

@@ -108,7 +108,11 @@ struct ember_arch_vcpu {
 	/* What the guest believes; the hardware values are derived. */
 	unsigned long cr0, cr4;
 	u64 efer;
-	u64 apic_base;		/* without an in-kernel LAPIC */
+	/*
+	 * IA32_APIC_BASE, with or without an in-kernel LAPIC; written by the
+	 * vCPU's thread (WRITE_ONCE), read by interrupt senders (READ_ONCE).
+	 */
+	u64 apic_base;
 	u64 cr8;		/* TPR, without an in-kernel LAPIC */
 	struct ember_lapic *lapic;	/* with one (KVM_CREATE_IRQCHIP) */
 	u64 misc_enable;

@@ -206,8 +206,14 @@ long x86_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 		e->edx = r4[3] & supported[i].mask[3];
 		if (fn == 7)
 			e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+		/*
+		 * The hypervisor bit; and x2APIC, which the LAPIC model
+		 * emulates whatever the host has (KVM reports it so too).
+		 * TSC-deadline is not reported here, as in KVM 6.1: a VMM
+		 * sets it in the guest's CPUID when the capability says so.
+		 */
 		if (fn == 1)
-			e->ecx |= BIT(31);		/* hypervisor */
+			e->ecx |= BIT(31) | BIT(21);
 		if (fn == 0)				/* leaves listed here */
 			e->eax = min_t(u32, e->eax, 7);
 		if (fn == 0x80000000)

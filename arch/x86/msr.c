@@ -15,6 +15,8 @@
 #include "vmx.h"
 #include "vmx_vcpu.h"
 #include "cpuid.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 #define EMBER_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
 
@@ -24,6 +26,7 @@ static const u32 msr_index_list[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_TSC_AUX,
+	MSR_IA32_TSC_DEADLINE,
 };
 
 static bool is_canonical(u64 la)
@@ -43,17 +46,6 @@ static bool pat_valid(u64 pat)
 			return false;
 	}
 	return true;
-}
-
-static bool apic_base_valid(struct ember_vcpu *vcpu, u64 base)
-{
-	u64 reserved = 0x2ff | X2APIC_ENABLE;
-
-	reserved |= ~0ull << boot_cpu_data.x86_phys_bits;
-	if (guest_cpuid_has(vcpu, 1, 0, CPUID_ECX, 21))
-		reserved &= ~(u64)X2APIC_ENABLE;
-	return !(base & reserved) &&
-	       !((base & X2APIC_ENABLE) && !(base & MSR_IA32_APICBASE_ENABLE));
 }
 
 int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host)
@@ -105,7 +97,17 @@ int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = a->misc_enable;
 		break;
 	case MSR_IA32_APICBASE:
-		*data = a->apic_base;
+		*data = ember_lapic_get_base(vcpu);
+		break;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		/* x2APIC: #GP without an in-kernel LAPIC in x2APIC mode. */
+		if (!ember_lapic_in_kernel(vcpu))
+			return 1;
+		return ember_lapic_x2apic_msr_read(vcpu, index, data);
+	case MSR_IA32_TSC_DEADLINE:
+		/* Reads 0 without a LAPIC in the kernel, as in KVM. */
+		*data = ember_lapic_in_kernel(vcpu) ?
+			ember_lapic_get_tsc_deadline(vcpu) : 0;
 		break;
 	case MSR_TSC_AUX:
 		if (!host && !a->rdtscp)
@@ -196,9 +198,16 @@ int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host)
 		a->misc_enable = data;
 		break;
 	case MSR_IA32_APICBASE:
-		if (!apic_base_valid(vcpu, data))
+		/* The SDM's mode transitions, with or without a LAPIC. */
+		return ember_lapic_set_base(vcpu, data, host);
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		if (!ember_lapic_in_kernel(vcpu))
 			return 1;
-		a->apic_base = data;
+		return ember_lapic_x2apic_msr_write(vcpu, index, data);
+	case MSR_IA32_TSC_DEADLINE:
+		/* Ignored without a LAPIC in the kernel, as in KVM. */
+		if (ember_lapic_in_kernel(vcpu))
+			ember_lapic_set_tsc_deadline(vcpu, data);
 		break;
 	case MSR_TSC_AUX:
 		if ((!host && !a->rdtscp) || (data >> 32))

@@ -703,6 +703,30 @@ struct kvm_vm *vm_create_guest(struct test_dev *dev, int nr_vcpus,
 	return vm;
 }
 
+struct kvm_vm *vm_create_guest_irqchip(struct test_dev *dev, int nr_vcpus,
+				       void *guest_code,
+				       struct kvm_vcpu **vcpus)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vm *vm = vm_create_bare(dev);
+	int i;
+
+	vm_add_slot(vm, 0, 0, MEM0_SIZE, 0);
+	copy_image(vm);
+	setup_tables(vm);
+	TEST_ASSERT(!ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0),
+		    "KVM_CREATE_IRQCHIP: %s", strerrorname(errno));
+	for (i = 0; i < nr_vcpus; i++) {
+		vcpus[i] = vm_vcpu_add_guest(vm, i, guest_code);
+		/* Application processors would wait for INIT and SIPI. */
+		TEST_ASSERT(!ioctl(vcpus[i]->fd, KVM_SET_MP_STATE, &runnable),
+			    "KVM_SET_MP_STATE: %s", strerrorname(errno));
+	}
+	if (nr_vcpus == 1)
+		vcpu_dump_on_failure(vcpus[0]);
+	return vm;
+}
+
 void vcpu_args_set(struct kvm_vcpu *vcpu, int n, ...)
 {
 	struct kvm_regs r;

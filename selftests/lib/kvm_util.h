@@ -221,6 +221,14 @@ void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t ip);
 #define MEM0_SIZE	(16ul << 20)
 struct kvm_vm *vm_create_guest(struct test_dev *dev, int nr_vcpus,
 			       void *guest_code, struct kvm_vcpu **vcpus);
+/*
+ * The same with the in-kernel irqchip (KVM_CREATE_IRQCHIP before the
+ * vCPUs: PICs, IOAPIC, a LAPIC per vCPU); every vCPU RUNNABLE, the
+ * application processors too.
+ */
+struct kvm_vm *vm_create_guest_irqchip(struct test_dev *dev, int nr_vcpus,
+				       void *guest_code,
+				       struct kvm_vcpu **vcpus);
 /* Adds a vCPU to a vm_create_guest() VM, in long mode at @guest_code. */
 struct kvm_vcpu *vm_vcpu_add_guest(struct kvm_vm *vm, int id,
 				   void *guest_code);

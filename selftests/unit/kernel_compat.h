@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The little of the kernel that arch/x86/insn_decode.c and guest_walk.c use,
+ * The little of the kernel that arch/x86/insn_decode.c and guest_walk.c use
+ * (and module/io_bus.c, with the rest in its test),
  * for building them into userspace unit tests.  The Makefile generates
  * linux/{types,errno,bits,string}.h that include this file, so the kernel
  * sources compile unchanged.

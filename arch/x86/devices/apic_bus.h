@@ -12,6 +12,10 @@
 struct ember_vm;
 struct ember_vcpu;
 
+/* The ICR's destination shorthand (bits 19:18); <asm/apicdef.h> lacks these. */
+#define APIC_SHORT_MASK		0xc0000
+#define APIC_DEST_NOSHORT	0x0
+
 /* An interrupt message, with the ICR's encodings (<asm/apicdef.h>). */
 struct ember_apic_irq {
 	u32 vector;

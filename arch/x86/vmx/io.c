@@ -13,6 +13,12 @@
  * to a read-only slot).  The CPU gives only the address, so the instruction
  * is fetched through the guest's page tables and decoded.  A store has
  * completed when userspace sees it; a load completes at the next KVM_RUN.
+ *
+ * Before either goes to userspace, the kernel's devices are asked, as in
+ * KVM: for MMIO the vCPU's own local APIC, then the MMIO bus; for port I/O
+ * the PIO bus, element by element for the string forms.  An access one of
+ * them takes completes at once and the guest runs on; kvm_run is not
+ * touched.
  */
 #include <linux/kvm.h>
 #include <linux/minmax.h>
@@ -24,6 +30,9 @@
 #include "vmx_vcpu.h"
 #include "guest_walk.h"
 #include "insn_decode.h"
+#include "io_bus.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 #define PIO_READAHEAD	1024	/* KVM's emulator read cache */
 
@@ -146,6 +155,47 @@ static void advance_rip(struct ember_vcpu *vcpu, unsigned int len)
 	vmcs_writel(GUEST_RIP, rip);
 }
 
+/* IN's data into RAX: a 32-bit IN zero-extends, 8- and 16-bit merge. */
+static void pio_in_to_rax(struct ember_arch_vcpu *a, const void *data, u8 size)
+{
+	if (size == 4)
+		a->gprs[VCPU_REGS_RAX] = *(const u32 *)data;
+	else
+		memcpy(&a->gprs[VCPU_REGS_RAX], data, size);
+}
+
+/*
+ * @count elements of @size bytes through the PIO bus, at @data.  False if
+ * the first found no device (the exit goes to userspace then).  A later one
+ * that finds none (the device went meanwhile) is dropped or reads as 0, as
+ * KVM does.
+ */
+static bool pio_bus(struct ember_vcpu *vcpu, u16 port, u8 size, u32 count,
+		    bool in, void *data)
+{
+	u32 i;
+	int r;
+
+	for (i = 0; i < count; i++, data += size) {
+		if (in)
+			r = ember_io_bus_read(vcpu, EMBER_PIO_BUS, port, size,
+					      data);
+		else
+			r = ember_io_bus_write(vcpu, EMBER_PIO_BUS, port, size,
+					       data);
+		if (r) {
+			if (!i)
+				return false;
+			if (in)
+				memset(data, 0, (count - i) * size);
+			break;
+		}
+	}
+	return true;
+}
+
+static int complete_pio_string(struct ember_vcpu *vcpu);
+
 int vmx_handle_io(struct ember_vcpu *vcpu)
 {
 	unsigned long q = vmcs_readl(EXIT_QUALIFICATION);
@@ -156,23 +206,32 @@ int vmx_handle_io(struct ember_vcpu *vcpu)
 	u16 port = q >> 16;
 	u32 count = 1;
 
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.data_offset = EMBER_PIO_PAGE_OFFSET * PAGE_SIZE;
-
 	if (!string) {
+		u64 val = 0;
+
 		if (in) {
+			/*
+			 * As KVM: a device that leaves the data alone (the
+			 * PIT's control port) leaves AL/AX as they were.
+			 */
+			if (size < 4)
+				val = a->gprs[VCPU_REGS_RAX];
+			if (pio_bus(vcpu, port, size, 1, true, &val)) {
+				pio_in_to_rax(a, &val, size);
+				vmx_skip_instruction(vcpu);
+				return 1;
+			}
 			a->io.kind = VMX_IO_PIO_IN;
 			a->io.size = size;
 			memset(a->pio_page, 0, size);	/* as KVM */
 		} else {
-			memcpy(a->pio_page, &a->gprs[VCPU_REGS_RAX], size);
+			memcpy(&val, &a->gprs[VCPU_REGS_RAX], size);
 			vmx_skip_instruction(vcpu);
+			if (pio_bus(vcpu, port, size, 1, false, &val))
+				return 1;
+			memcpy(a->pio_page, &val, size);
 		}
-		run->io.count = 1;
-		return 0;
+		goto exit_io;
 	}
 
 	/* VM-exit instruction information, bits 9:7: address size. */
@@ -207,8 +266,19 @@ int vmx_handle_io(struct ember_vcpu *vcpu)
 			return inject_walk_fault(vcpu, r, &res);
 		count = 1;
 	}
-	a->io.kind = VMX_IO_PIO_STRING;
 	a->io.count = count;
+	if (pio_bus(vcpu, port, size, count, in, a->pio_page))
+		return complete_pio_string(vcpu);
+	if (in)
+		memset(a->pio_page, 0, count * size);
+	a->io.kind = VMX_IO_PIO_STRING;
+
+exit_io:
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.data_offset = EMBER_PIO_PAGE_OFFSET * PAGE_SIZE;
 	run->io.count = count;
 	return 0;
 }
@@ -268,13 +338,14 @@ static unsigned long get_gpr(struct ember_vcpu *vcpu, int reg)
 				      vcpu->arch.gprs[reg];
 }
 
-static void complete_mmio_read(struct ember_vcpu *vcpu)
+/* A load's @data into its destination register, as vcpu->arch.io says. */
+static void complete_mmio_read(struct ember_vcpu *vcpu, const void *data)
 {
 	struct vmx_pending *io = &vcpu->arch.io;
 	unsigned long val = get_gpr(vcpu, io->reg), *reg = &val;
 	u64 v = 0;
 
-	memcpy(&v, vcpu->run->mmio.data, io->size);
+	memcpy(&v, data, io->size);
 	if (io->ext == INSN_EXT_SIGN)
 		v = io->size == 1 ? (u64)(s8)v : io->size == 2 ? (u64)(s16)v :
 		    (u64)(s32)v;
@@ -305,16 +376,13 @@ int vmx_complete_userspace_io(struct ember_vcpu *vcpu)
 	a->io.kind = VMX_IO_NONE;
 	switch (kind) {
 	case VMX_IO_PIO_IN:
-		if (a->io.size == 4)
-			a->gprs[VCPU_REGS_RAX] = *(u32 *)a->pio_page;
-		else
-			memcpy(&a->gprs[VCPU_REGS_RAX], a->pio_page, a->io.size);
+		pio_in_to_rax(a, a->pio_page, a->io.size);
 		vmx_skip_instruction(vcpu);
 		return 1;
 	case VMX_IO_PIO_STRING:
 		return complete_pio_string(vcpu);
 	case VMX_IO_MMIO_READ:
-		complete_mmio_read(vcpu);
+		complete_mmio_read(vcpu, vcpu->run->mmio.data);
 		advance_rip(vcpu, a->io.insn_len);
 		return 1;
 	default:
@@ -343,6 +411,22 @@ static int mmio_emulation_failed(struct ember_vcpu *vcpu, const u8 *insn,
 	return 0;
 }
 
+/*
+ * The kernel's turn at an MMIO access: the vCPU's local APIC, then the
+ * MMIO bus (KVM's order).  0 if one of them took it.
+ */
+static int mmio_in_kernel(struct ember_vcpu *vcpu, u64 gpa, int len, u64 *v,
+			  bool write)
+{
+	if (ember_lapic_in_kernel(vcpu) && ember_lapic_mmio_in_range(vcpu, gpa)) {
+		if (!(write ? ember_lapic_mmio_write(vcpu, gpa, len, v) :
+			      ember_lapic_mmio_read(vcpu, gpa, len, v)))
+			return 0;
+	}
+	return write ? ember_io_bus_write(vcpu, EMBER_MMIO_BUS, gpa, len, v) :
+		       ember_io_bus_read(vcpu, EMBER_MMIO_BUS, gpa, len, v);
+}
+
 int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct ember_arch_vcpu *a = &vcpu->arch;
@@ -352,6 +436,7 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 	u8 insn[INSN_MAX_LEN];
 	unsigned int n = INSN_MAX_LEN;
 	struct insn_mmio d;
+	u64 v = 0;
 	int r;
 
 	if (insn_mode(vcpu) != INSN_MODE_64)
@@ -371,26 +456,36 @@ int vmx_handle_mmio(struct ember_vcpu *vcpu, u64 gpa, bool write)
 			      d.op != INSN_OP_MOVSX) || d.write != write)
 		return mmio_emulation_failed(vcpu, insn, n);
 
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = d.size;
-	run->mmio.is_write = write;
-	/* Bytes past len keep what they held, as in KVM. */
 	if (write) {
-		u64 v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
-
+		v = d.has_imm ? d.imm : get_gpr(vcpu, d.reg);
 		if (d.has_reg && d.high8)
 			v >>= 8;
-		memcpy(run->mmio.data, &v, d.size);
 		advance_rip(vcpu, d.len);
+		if (!mmio_in_kernel(vcpu, gpa, d.size, &v, true))
+			return 1;
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = d.size;
+		run->mmio.is_write = write;
+		/* Bytes past len keep what they held, as in KVM. */
+		memcpy(run->mmio.data, &v, d.size);
 		return 0;
 	}
-	a->io.kind = VMX_IO_MMIO_READ;
 	a->io.size = d.size;
 	a->io.reg = d.reg;
 	a->io.high8 = d.high8;
 	a->io.ext = d.ext;
 	a->io.dst_size = d.reg_size;
 	a->io.insn_len = d.len;
+	if (!mmio_in_kernel(vcpu, gpa, d.size, &v, false)) {
+		complete_mmio_read(vcpu, &v);
+		advance_rip(vcpu, d.len);
+		return 1;
+	}
+	a->io.kind = VMX_IO_MMIO_READ;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = d.size;
+	run->mmio.is_write = write;
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include "vmx.h"
 #include "vmx_vcpu.h"
 #include "cpuid.h"
+#include "irqchip.h"
+#include "lapic.h"
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_TR, SEG_LDTR };
 
@@ -437,9 +439,11 @@ int vmx_get_sregs(struct ember_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = vcpu->arch.cr2;
 	sregs->cr3 = vmcs_readl(GUEST_CR3);
 	sregs->cr4 = vcpu->arch.cr4;
-	sregs->cr8 = vcpu->arch.cr8;
+	/* With a LAPIC in the kernel, CR8 is its TPR (SDM 11.8.6.1). */
+	sregs->cr8 = ember_lapic_in_kernel(vcpu) ? ember_lapic_get_cr8(vcpu) :
+						   vcpu->arch.cr8;
 	sregs->efer = vcpu->arch.efer;
-	sregs->apic_base = vcpu->arch.apic_base;
+	sregs->apic_base = ember_lapic_get_base(vcpu);
 	vec = vmx_pending_external_interrupt(vcpu);
 	if (vec >= 0)
 		__set_bit(vec, (unsigned long *)sregs->interrupt_bitmap);
@@ -478,14 +482,18 @@ int vmx_set_sregs(struct ember_vcpu *vcpu, const struct kvm_sregs *sregs)
 	    !apic_base_valid(vcpu, sregs->apic_base))
 		return -EINVAL;
 
-	vcpu->arch.apic_base = sregs->apic_base;
+	/* Checked above: the host may make any valid transition. */
+	ember_lapic_set_base(vcpu, sregs->apic_base, true);
 	vmcs_writel(GUEST_IDTR_BASE, sregs->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmcs_writel(GUEST_GDTR_BASE, sregs->gdt.base);
 	vmcs_write32(GUEST_GDTR_LIMIT, sregs->gdt.limit);
 	vcpu->arch.cr2 = sregs->cr2;
 	vmcs_writel(GUEST_CR3, sregs->cr3);
-	vcpu->arch.cr8 = sregs->cr8;
+	if (ember_lapic_in_kernel(vcpu))
+		ember_lapic_set_tpr(vcpu, sregs->cr8);
+	else
+		vcpu->arch.cr8 = sregs->cr8;
 	vcpu->arch.efer = sregs->efer;
 	vmx_set_efer(vcpu, sregs->efer);
 	/* Set CR0 without its LMA side effect: userspace gave EFER whole. */
