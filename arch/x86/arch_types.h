@@ -43,9 +43,11 @@ struct ember_arch_vm {
 	struct ember_pit *pit;		/* KVM_CREATE_PIT2; vm->lock */
 
 	/*
-	 * MSR_KVM_WALL_CLOCK(_NEW), kept for the VMM (msr.c): one 64-bit
-	 * word, written and read whole (READ/WRITE_ONCE).
+	 * KVM_SET/GET_CLOCK: the VM's clock is the host's boot time plus
+	 * this (ns).  MSR_KVM_WALL_CLOCK(_NEW), kept for the VMM (msr.c).
+	 * Each is one 64-bit word, written and read whole (READ/WRITE_ONCE).
 	 */
+	s64 kvmclock_offset;
 	u64 kvm_wall_clock;
 };
 

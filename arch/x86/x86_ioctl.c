@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
@@ -85,6 +86,51 @@ static long irqchip_state_ioctl(struct ember_vm *vm, unsigned int ioctl,
 	return r;
 }
 
+/*
+ * KVM_GET_CLOCK / KVM_SET_CLOCK: the VM's clock in ns, the base of KVM's
+ * kvmclock, which QEMU reads when it creates a machine and sets whenever
+ * the machine starts running.  ember has no kvmclock: no guest can see
+ * this clock, so it only counts from the host's boot time plus the VM's
+ * offset, as KVM's does without a master clock (no KVM_CLOCK_TSC_STABLE,
+ * realtime or host TSC in the answer).  A set may carry what a get
+ * returned: KVM's flags are allowed, and KVM_CLOCK_REALTIME advances the
+ * clock by the real time passed since @realtime.
+ */
+#define EMBER_CLOCK_VALID_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | \
+				 KVM_CLOCK_HOST_TSC)
+
+void x86_vm_init_clock(struct ember_vm *vm)
+{
+	vm->arch.kvmclock_offset = -ktime_get_boottime_ns();	/* from 0 */
+}
+
+static long vm_clock_ioctl(struct ember_vm *vm, unsigned int ioctl,
+			   void __user *argp)
+{
+	struct kvm_clock_data data;
+
+	if (ioctl == KVM_GET_CLOCK) {
+		memset(&data, 0, sizeof(data));
+		data.clock = ktime_get_boottime_ns() +
+			     READ_ONCE(vm->arch.kvmclock_offset);
+		return copy_to_user(argp, &data, sizeof(data)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&data, argp, sizeof(data)))
+		return -EFAULT;
+	if (data.flags & ~EMBER_CLOCK_VALID_FLAGS)
+		return -EINVAL;
+	if (data.flags & KVM_CLOCK_REALTIME) {
+		u64 now_real = ktime_get_real_ns();
+
+		/* Never backwards: only the time passed since counts. */
+		if (now_real > data.realtime)
+			data.clock += now_real - data.realtime;
+	}
+	WRITE_ONCE(vm->arch.kvmclock_offset,
+		   data.clock - ktime_get_boottime_ns());
+	return 0;
+}
+
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -121,6 +167,9 @@ long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 	case KVM_SET_PIT2:
 	case KVM_REINJECT_CONTROL:
 		return ember_pit_vm_ioctl(vm, ioctl, (void __user *)arg);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return vm_clock_ioctl(vm, ioctl, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
