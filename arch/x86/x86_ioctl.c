@@ -14,6 +14,7 @@
 #include <asm/fpu/xstate.h>
 
 #include "arch.h"
+#include "irq.h"
 #include "irqchip.h"
 #include "lapic.h"
 #include "pit.h"
@@ -48,6 +49,8 @@ long ember_arch_check_extension(unsigned long cap)
 		return EMBER_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return EMBER_MAX_MEMSLOTS;
+	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: the most routes */
+		return EMBER_MAX_IRQ_ROUTES;
 	default:
 		return 0;
 	}
