@@ -49,6 +49,11 @@ long ember_arch_check_extension(unsigned long cap)
 		return EMBER_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return EMBER_MAX_MEMSLOTS;
+	case KVM_CAP_IRQCHIP:		/* PICs, IOAPIC, LAPICs, GET/SET_IRQCHIP */
+	case KVM_CAP_IRQ_INJECT_STATUS:	/* KVM_IRQ_LINE_STATUS */
+	case KVM_CAP_PIT2:		/* KVM_CREATE_PIT2 */
+	case KVM_CAP_PIT_STATE2:	/* KVM_GET/SET_PIT2, KVM_PIT_SPEAKER_DUMMY */
+		return 1;
 	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: the most routes */
 		return EMBER_MAX_IRQ_ROUTES;
 	default:
