@@ -17,8 +17,9 @@
 # A run passes if QEMU exits with the command's status (debug-exit 3:
 # QEMU exits (3 << 1) | 1 = 7) and the console shows init, the kernel's
 # version and, in /proc/interrupts, the IO-APIC and local timer
-# interrupts.  A run that fails shows QEMU's stderr and the end of the
-# console, and once more under strace, the ioctls that failed.
+# interrupts, and the guest's kernel log has no WARNING, BUG, call trace or
+# unchecked MSR access.  A run that fails shows QEMU's stderr, the end of
+# the console, and (run once more under strace) the ioctls that failed.
 VMRUN_DIR=${VMRUN_DIR:-/ember/vmrun}
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_CONFIGS=${QEMU_CONFIGS:-microvm,on microvm,off}
@@ -55,7 +56,12 @@ done
 # -no-reboot) on a panic, and the command for vmrun's initramfs (commas
 # stand for spaces).  Under Bochs the TSC ticks once per instruction while
 # CPUID says otherwise: the outer kernel was told its rate, so is this one.
-CMD="uname,-r;grep,-e,IO-APIC,-e,LOC:,/proc/interrupts;exit,3"
+# The guest's own kernel log must be clean too: what it would say about
+# an MSR or a device the hypervisor got wrong (its command line, which
+# names these words, left out).
+CMD="uname,-r;grep,-e,IO-APIC,-e,LOC:,/proc/interrupts"
+CMD="$CMD;dmesg|grep,-v,vmrun.run|grep,-e,unchecked,-e,WARNING,-e,BUG:,-e,Trace|sed,s/^/guest-log:/"
+CMD="$CMD;exit,3"
 APPEND="console=ttyS0 quiet panic=-1 vmrun.run=$CMD"
 for w in $(cat /proc/cmdline); do
 	case $w in tsc_early_khz=*|lpj=*|tsc=*) APPEND="$APPEND $w" ;; esac
@@ -141,6 +147,15 @@ expect() {
 	fi
 }
 
+expect_not() {
+	if echo "$out" | grep -qE -- "$1"; then
+		not_ok "$what: console has '$1':"
+		echo "$out" | grep -E -- "$1" | head -20 | show
+	else
+		ok "$what: console lacks '$1'"
+	fi
+}
+
 for d in $devices; do
 	bind "$d" || { unbind; continue; }
 	for c in $QEMU_CONFIGS; do
@@ -150,6 +165,7 @@ for d in $devices; do
 		expect 'IO-APIC'
 		expect '^ *LOC: *[1-9]'
 		expect '^vmrun-initramfs: exit status 3'
+		expect_not '^guest-log:'
 	done
 	unbind
 	if [ "$d" != /dev/kvm ] && [ -e /dev/kvm ] && [ "$(dev_id /dev/kvm)" = "$(dev_id "$d")" ]; then
