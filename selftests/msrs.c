@@ -30,6 +30,19 @@
 #define MSR_IA32_MCG_CAP	0x179
 #define MSR_IA32_MCG_STATUS	0x17a
 #define MSR_IA32_MCG_CTL	0x17b
+#define MSR_IA32_MC0_CTL	0x400
+#define MSR_IA32_MC0_STATUS	0x401
+#define MSR_IA32_MC0_CTL2	0x280
+#define MCG_CTL_P		(1ul << 8)
+#define MCG_SER_P		(1ul << 24)
+#define MCI_STATUS_VAL		(1ul << 63)
+#define MCI_STATUS_OVER		(1ul << 62)
+#define MCI_STATUS_UC		(1ul << 61)
+#define MCI_STATUS_EN		(1ul << 60)
+#define MCI_STATUS_PCC		(1ul << 57)
+#define MCG_STATUS_RIPV		(1ul << 0)
+#define MCG_STATUS_MCIP		(1ul << 2)
+#define X86_CR4_MCE		(1ul << 6)
 #define MSR_IA32_UCODE_REV	0x8b
 #define MSR_KVM_WALL_CLOCK	0x11
 #define MSR_KVM_SYSTEM_TIME	0x12
@@ -385,14 +398,171 @@ static void test_kept_msrs(struct test_dev *dev)
 	ksft_pass("the guest's RDMSR of kvmclock's MSR: #GP on ember");
 }
 
+static uint64_t mc_count, mc_mcg_status, mc_status;
+
+/* #MC: what the handler sees, and MCIP cleared to allow the next one. */
+static void mc_handler(struct ex_regs *r)
+{
+	(void)r;
+	mc_count++;
+	mc_mcg_status = rdmsr(MSR_IA32_MCG_STATUS);
+	mc_status = rdmsr(MSR_IA32_MC0_STATUS + 4);
+	wrmsr(MSR_IA32_MCG_STATUS, 0);
+}
+
+/* The guest's side of a machine-check architecture QEMU's way. */
+static void guest_mce(void)
+{
+	uint64_t cr4;
+
+	GUEST_SYNC2(rdmsr(MSR_IA32_MCG_CAP), rdmsr(MSR_IA32_MCG_CTL));
+	guest_gp_count = 0;
+	wrmsr(MSR_IA32_MC0_CTL + 4, ~0ul);
+	wrmsr(MSR_IA32_MC0_STATUS + 4, 0);
+	wrmsr(MSR_IA32_MC0_STATUS + 4, 1);		/* only 0: #GP */
+	wrmsr(MSR_IA32_MCG_CTL, 5);			/* 0 or ~0: #GP */
+	rdmsr(MSR_IA32_MC0_CTL + 4 * 10);		/* bank 10 of 10: #GP */
+	rdmsr(MSR_IA32_MC0_CTL2);			/* no CMCI: #GP */
+	GUEST_SYNC(guest_gp_count);
+	/* A corrected error the host logged in bank 1. */
+	GUEST_SYNC2(rdmsr(MSR_IA32_MC0_STATUS + 4), mc_count);
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_MCE));
+	GUEST_SYNC(0);
+	/* The host injected an uncorrected one: #MC came at this entry. */
+	GUEST_SYNC2(mc_count, mc_mcg_status);
+	GUEST_SYNC(mc_status);
+}
+
+/*
+ * KVM_X86_GET_MCE_CAP_SUPPORTED, KVM_X86_SETUP_MCE, the banks through
+ * KVM_SET/GET_MSRS as QEMU writes them at each reset, the guest's
+ * accesses, and errors reported with KVM_X86_SET_MCE: a corrected one
+ * logged, an uncorrected one raising #MC, one without CR4.MCE shutting
+ * the guest down.
+ */
+static void test_mce(struct test_dev *dev)
+{
+	uint64_t cap = 0, qemu_cap = MCG_CTL_P | MCG_SER_P | 10;
+	struct kvm_x86_mce mce;
+	struct kvm_vcpu *v;
+	struct kvm_vm *vm = vm_create_guest(dev, 1, guest_mce, &v);
+	struct kvm_run *run = v->run;
+	struct ucall uc;
+	unsigned int i;
+
+	vm_install_exception_handler(vm, 13, gp_handler);
+	vm_install_exception_handler(vm, 18, mc_handler);
+	REC(ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MCE));
+	EXPECT_RET(ioctl(vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &cap), 0);
+	printf("# %s: MCG_CAP features supported %#lx\n", dev->name,
+	       (unsigned long)cap);
+	TEST_ASSERT((cap & (MCG_CTL_P | MCG_SER_P)) == (MCG_CTL_P | MCG_SER_P),
+		    "supported MCG_CAP %#lx", (unsigned long)cap);
+	rec("MCG_CAP before KVM_X86_SETUP_MCE", "0x%lx",
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MCG_CAP));
+	EXPECT_ERRNO(ioctl(v->fd, KVM_X86_SETUP_MCE, &(uint64_t){ MCG_CTL_P }),
+		     EINVAL);
+	EXPECT_ERRNO(ioctl(v->fd, KVM_X86_SETUP_MCE, &(uint64_t){ 33 }), EINVAL);
+	EXPECT_ERRNO(ioctl(v->fd, KVM_X86_SETUP_MCE,
+			   &(uint64_t){ (1ul << 9) | 10 }), EINVAL);
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SETUP_MCE, &qemu_cap), 0);
+	rec("MCG_CAP, MCG_CTL, MC0_CTL after setup", "0x%lx 0x%lx 0x%lx",
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MCG_CAP),
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MCG_CTL),
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MC0_CTL));
+	/* QEMU's reset: MCG_STATUS, MCG_CTL, each bank's four MSRs. */
+	vcpu_set_msr(v, MSR_IA32_MCG_STATUS, 0);
+	vcpu_set_msr(v, MSR_IA32_MCG_CTL, ~0ul);
+	for (i = 0; i < 40; i++)
+		vcpu_set_msr(v, MSR_IA32_MC0_CTL + i, i % 4 ? 0 : ~0ul);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_IA32_MC0_CTL + 40, 0), 0);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_IA32_MCG_CTL, 5), 0);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_IA32_MC0_CTL, 0x1234), 0);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_IA32_MC0_CTL2, 0), 1);
+	EXPECT_RET(__vcpu_set_msr(v, MSR_IA32_MC0_CTL2 + 10, 0), 0);
+	/* The VMM may restore a logged error. */
+	vcpu_set_msr(v, MSR_IA32_MC0_STATUS + 8, MCI_STATUS_VAL | 0x17);
+	TEST_ASSERT(vcpu_get_msr(v, MSR_IA32_MC0_STATUS + 8) ==
+		    (MCI_STATUS_VAL | 0x17), "bank 2 status");
+	vcpu_set_msr(v, MSR_IA32_MC0_STATUS + 8, 0);
+	ksft_pass("KVM_X86_SETUP_MCE and the banks from KVM_SET/GET_MSRS, "
+		  "as QEMU sets them up");
+
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	rec("guest MCG_CAP, MCG_CTL", "0x%lx 0x%lx", (unsigned long)uc.args[0],
+	    (unsigned long)uc.args[1]);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	EXPECT_RET(uc.args[0], 4);
+	ksft_pass("the guest's machine-check MSRs: values, #GP for the "
+		  "invalid writes and absent MSRs");
+
+	/* Errors: bad bank, no VAL; a corrected one is only logged. */
+	memset(&mce, 0, sizeof(mce));
+	mce.bank = 10;
+	mce.status = MCI_STATUS_VAL | MCI_STATUS_EN | 0x17;
+	EXPECT_ERRNO(ioctl(v->fd, KVM_X86_SET_MCE, &mce), EINVAL);
+	mce.bank = 1;
+	mce.status = MCI_STATUS_EN | 0x17;
+	EXPECT_ERRNO(ioctl(v->fd, KVM_X86_SET_MCE, &mce), EINVAL);
+	mce.status = MCI_STATUS_VAL | MCI_STATUS_EN | 0x17;
+	mce.addr = 0x1000;
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SET_MCE, &mce), 0);
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SET_MCE, &mce), 0);
+	rec("bank 1 after two corrected errors", "0x%lx 0x%lx",
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MC0_STATUS + 4),
+	    (unsigned long)vcpu_get_msr(v, MSR_IA32_MC0_CTL + 6));
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	TEST_ASSERT(uc.args[0] == (MCI_STATUS_VAL | MCI_STATUS_OVER |
+				   MCI_STATUS_EN | 0x17) && uc.args[1] == 0,
+		    "guest: bank 1 status %#lx, %lu #MC",
+		    (unsigned long)uc.args[0], (unsigned long)uc.args[1]);
+	vcpu_set_msr(v, MSR_IA32_MC0_STATUS + 4, 0);
+
+	/* Uncorrected, CR4.MCE set: #MC before the next instruction. */
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	mce.status = MCI_STATUS_VAL | MCI_STATUS_UC | MCI_STATUS_EN |
+		     MCI_STATUS_PCC | 0x17;
+	mce.mcg_status = MCG_STATUS_MCIP | MCG_STATUS_RIPV;
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SET_MCE, &mce), 0);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	rec("#MC: count, MCG_STATUS", "%lu 0x%lx", (unsigned long)uc.args[0],
+	    (unsigned long)uc.args[1]);
+	TEST_ASSERT(uc.args[0] == 1 && uc.args[1] == mce.mcg_status,
+		    "#MC count %lu, MCG_STATUS %#lx", (unsigned long)uc.args[0],
+		    (unsigned long)uc.args[1]);
+	TEST_ASSERT(vcpu_run_ucall(v, &uc) == UCALL_SYNC, "sync");
+	TEST_ASSERT(uc.args[0] == mce.status, "bank 1 status in #MC %#lx",
+		    (unsigned long)uc.args[0]);
+	vcpu_run_expect_done(v);
+	vm_free(vm);
+	ksft_pass("KVM_X86_SET_MCE: bad bank or status refused, corrected "
+		  "errors logged with OVER, an uncorrected one raises #MC");
+
+	/* Uncorrected while CR4.MCE is clear: shutdown. */
+	vm = vm_create_guest(dev, 1, guest_mce, &v);
+	run = v->run;
+	vcpu_set_msr(v, MSR_IA32_MCG_STATUS, 0);
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SETUP_MCE, &qemu_cap), 0);
+	EXPECT_RET(ioctl(v->fd, KVM_X86_SET_MCE, &mce), 0);
+	vcpu_run(v);
+	rec("uncorrected error without CR4.MCE", "exit %u", run->exit_reason);
+	TEST_ASSERT(run->exit_reason == KVM_EXIT_SHUTDOWN, "exit reason %u",
+		    run->exit_reason);
+	vm_free(vm);
+	ksft_pass("KVM_X86_SET_MCE: an uncorrected error without CR4.MCE "
+		  "shuts the guest down");
+}
+
 static void run(struct test_dev *dev)
 {
 	test_host_msrs(dev);
 	test_guest_msrs(dev);
 	test_kept_msrs(dev);
+	test_mce(dev);
 }
 
 int main(void)
 {
-	return ksft_run_devices("msrs", 8, run);
+	return ksft_run_devices("msrs", 12, run);
 }

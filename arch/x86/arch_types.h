@@ -23,6 +23,8 @@ struct ember_pit;
 
 /* Variable-range MTRRs a vCPU has (MTRRcap.VCNT), as in KVM. */
 #define EMBER_NR_VAR_MTRR	8
+/* Machine-check banks a vCPU can have (KVM_CAP_MCE), as in KVM. */
+#define EMBER_MAX_MCE_BANKS	32
 
 /* The routing table's interrupt controllers: PIC master, slave, IOAPIC. */
 #define EMBER_NR_IRQCHIPS	3
@@ -131,7 +133,7 @@ struct ember_arch_vcpu {
 	 * msr.c: MSRs kept without an effect of their own.  KVM's
 	 * paravirtual ones, for the VMM only (ember has none of their
 	 * features and tells no guest about them); the MTRRs (EPT decides
-	 * the memory type, not them); MCG_STATUS (no error-reporting banks).
+	 * the memory type, not them).
 	 */
 	struct {
 		u64 system_time;	/* MSR_KVM_SYSTEM_TIME(_NEW) */
@@ -143,7 +145,9 @@ struct ember_arch_vcpu {
 		u64 fixed[11];
 		u64 var[2 * EMBER_NR_VAR_MTRR];	/* base, mask, base, ... */
 	} mtrr;
-	u64 mcg_status;
+	/* mce.c: machine-check MSRs, banks of CTL, STATUS, ADDR, MISC. */
+	u64 mcg_cap, mcg_ctl, mcg_status;
+	u64 mce_banks[EMBER_MAX_MCE_BANKS * 4];
 	u64 tsc_offset;
 	u64 tsc_aux;
 	unsigned long db[4], dr6, dr7;	/* virtual: never loaded */

@@ -14,6 +14,7 @@
 #include <asm/mtrr.h>
 
 #include "lapic.h"
+#include "mce.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -232,52 +233,6 @@ static int set_mtrr(struct ember_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
-/*
- * Machine-check architecture without error-reporting banks (SDM Vol. 3B
- * 16.3.1): QEMU puts MCE and MCA in every guest's CPUID, and a guest
- * that believes it reads IA32_MCG_CAP.  It finds no banks and no
- * IA32_MCG_CTL, as with a KVM whose VMM set up no banks; MCG_STATUS is
- * kept.
- */
-static int get_mce_msr(struct ember_vcpu *vcpu, u32 index, u64 *data,
-		       bool host)
-{
-	switch (index) {
-	case MSR_IA32_MCG_CAP:
-		*data = 0;
-		break;
-	case MSR_IA32_MCG_STATUS:
-		*data = vcpu->arch.mcg_status;
-		break;
-	case MSR_IA32_MCG_CTL:
-		if (!host)
-			return 1;	/* MCG_CAP.MCG_CTL_P is 0 */
-		*data = 0;
-		break;
-	default:
-		return 1;
-	}
-	return 0;
-}
-
-static int set_mce_msr(struct ember_vcpu *vcpu, u32 index, u64 data,
-		       bool host)
-{
-	switch (index) {
-	case MSR_IA32_MCG_STATUS:
-		vcpu->arch.mcg_status = data;
-		break;
-	case MSR_IA32_MCG_CTL:
-		/* Absent: a VMM may only restore its reset value, 0. */
-		if (!host || data)
-			return 1;
-		break;
-	default:
-		return 1;
-	}
-	return 0;
-}
-
 /* What KVM's vCPU reset clears of these (and, at RESET, sets). */
 void x86_msrs_reset(struct ember_vcpu *vcpu, bool init)
 {
@@ -286,15 +241,20 @@ void x86_msrs_reset(struct ember_vcpu *vcpu, bool init)
 
 	memset(&a->kvm_pv, 0, sizeof(a->kvm_pv));
 	a->kvm_pv.poll_control = poll_control;	/* KVM's initial value */
+	if (!init)
+		x86_mce_vcpu_init(vcpu);
 }
 
-/* The MSRs above: 0 if @index is one of them and the access is allowed. */
+/*
+ * The MSRs above and the machine-check ones (mce.c): 0 if @index is one of
+ * them and the access is allowed.
+ */
 static int get_kept_msr(struct ember_vcpu *vcpu, u32 index, u64 *data,
 			bool host)
 {
 	if (!get_mtrr(vcpu, index, data))
 		return 0;
-	if (!get_mce_msr(vcpu, index, data, host))
+	if (!x86_mce_get_msr(vcpu, index, data, host))
 		return 0;
 	return host ? get_kvm_pv_msr(vcpu, index, data) : 1;
 }
@@ -305,8 +265,8 @@ static int set_kept_msr(struct ember_vcpu *vcpu, u32 index, u64 data,
 	if (index == MSR_MTRRcap || index == MSR_MTRRdefType ||
 	    mtrr_fixed_index(index) >= 0 || is_var_mtrr(index))
 		return set_mtrr(vcpu, index, data);
-	if (index == MSR_IA32_MCG_STATUS || index == MSR_IA32_MCG_CTL)
-		return set_mce_msr(vcpu, index, data, host);
+	if (!x86_mce_set_msr(vcpu, index, data, host))
+		return 0;
 	return host ? set_kvm_pv_msr(vcpu, index, data) : 1;
 }
 

@@ -17,6 +17,7 @@
 #include "irq.h"
 #include "irqchip.h"
 #include "lapic.h"
+#include "mce.h"
 #include "pit.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -68,6 +69,8 @@ long ember_arch_dev_ioctl(unsigned int ioctl, void __user *argp)
 		return x86_get_supported_cpuid(argp);
 	case KVM_GET_MSR_INDEX_LIST:
 		return x86_get_msr_index_list(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return x86_mce_cap_supported(argp);
 	default:
 		return -EINVAL;		/* KVM's answer for a missing one */
 	}
@@ -325,6 +328,8 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	} small;
 	struct kvm_interrupt irq;
 	struct kvm_mp_state mp;
+	struct kvm_x86_mce mce;
+	u64 mcg_cap;
 	struct kvm_xsave *xsave;
 	long r;
 
@@ -372,6 +377,14 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return lapic_state_ioctl(vcpu, ioctl, argp);
+	case KVM_X86_SETUP_MCE:
+		if (copy_from_user(&mcg_cap, argp, sizeof(mcg_cap)))
+			return -EFAULT;
+		return x86_mce_setup(vcpu, mcg_cap);
+	case KVM_X86_SET_MCE:
+		if (copy_from_user(&mce, argp, sizeof(mce)))
+			return -EFAULT;
+		return x86_mce_inject(vcpu, &mce);
 	case KVM_GET_MP_STATE:
 		/* INIT or SIPI that came meanwhile count, as in KVM. */
 		vmx_accept_apic_events(vcpu);

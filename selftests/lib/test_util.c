@@ -322,10 +322,6 @@ static const struct {
 	{ "poll: ISR after", "0x8", "8259A poll: the read is the INTA" },
 	{ "SMM: ISR after a non-specific EOI", "0x4",
 	  "8259A special mask mode: masked levels are not EOI'd" },
-	/* Machine checks: KVM gives a vCPU 32 banks until the VMM sets
-	 * them up (KVM_X86_SETUP_MCE); ember has none to give. */
-	{ "MCG_CAP", "0x0", "ember has no machine-check banks" },
-	{ "guest MCG_CAP", "0x0", "ember has no machine-check banks" },
 	{ NULL, NULL, NULL },
 };
 
