@@ -55,6 +55,8 @@ long ember_arch_check_extension(unsigned long cap)
 	case KVM_CAP_PIT2:		/* KVM_CREATE_PIT2 */
 	case KVM_CAP_PIT_STATE2:	/* KVM_GET/SET_PIT2, KVM_PIT_SPEAKER_DUMMY */
 		return 1;
+	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE: the most banks */
+		return EMBER_MAX_MCE_BANKS;
 	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: the most routes */
 		return EMBER_MAX_IRQ_ROUTES;
 	default:
