@@ -5,7 +5,9 @@
  * with their E2BIG probes, the capabilities a guest-running device must
  * claim, KVM_CREATE_VCPU's id checks, KVM_SET_TSS_ADDR and
  * KVM_SET_IDENTITY_MAP_ADDR, KVM_GET_CLOCK and KVM_SET_CLOCK (QEMU's
- * kvmclock device calls them whenever a machine is created or starts).  Counts that may legitimately differ (how many
+ * kvmclock device calls them whenever a machine is created or starts),
+ * KVM_SET_VAPIC_ADDR and KVM_TPR_ACCESS_REPORTING turned off (QEMU does
+ * at each reset).  Counts that may legitimately differ (how many
  * CPUID leaves or MSRs) are printed, not compared; the protocol is.
  */
 #define _GNU_SOURCE
@@ -306,6 +308,37 @@ static void test_clock(struct test_dev *dev)
 		  "set, KVM_CLOCK_REALTIME, bad flags");
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR and KVM_TPR_ACCESS_REPORTING as QEMU calls them at
+ * each reset of a vCPU with an in-kernel LAPIC: turned off (what a vCPU
+ * starts with).  Turning them on is not compared: ember has neither.
+ */
+static void test_vapic_off(struct test_dev *dev)
+{
+	struct kvm_tpr_access_ctl tac;
+	struct kvm_vapic_addr va = { 0 };
+	struct kvm_vm *vm = vm_create_bare(dev);
+	struct kvm_vcpu *v = vm_vcpu_add(vm, 0);
+
+	memset(&tac, 0, sizeof(tac));
+	EXPECT_ERRNO(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), EINVAL);
+	EXPECT_RET(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), 0);
+	tac.flags = 1;
+	EXPECT_ERRNO(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), EINVAL);
+	vm_free(vm);
+
+	vm = vm_create_bare(dev);
+	EXPECT_RET(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), 0);
+	v = vm_vcpu_add(vm, 0);
+	EXPECT_RET(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), 0);
+	memset(&tac, 0, sizeof(tac));
+	EXPECT_RET(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), 0);
+	EXPECT_RET(ioctl(v->fd, KVM_GET_REGS, &(struct kvm_regs){ 0 }), 0);
+	vm_free(vm);
+	ksft_pass("KVM_SET_VAPIC_ADDR 0 (in-kernel LAPIC only) and "
+		  "KVM_TPR_ACCESS_REPORTING off");
+}
+
 static void run(struct test_dev *dev)
 {
 	test_mmap_size(dev);
@@ -315,9 +348,10 @@ static void run(struct test_dev *dev)
 	test_create_vcpu(dev);
 	test_tss_identity(dev);
 	test_clock(dev);
+	test_vapic_off(dev);
 }
 
 int main(void)
 {
-	return ksft_run_devices("system_ioctls", 7, run);
+	return ksft_run_devices("system_ioctls", 8, run);
 }

@@ -331,6 +331,8 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	struct kvm_interrupt irq;
 	struct kvm_mp_state mp;
 	struct kvm_x86_mce mce;
+	struct kvm_tpr_access_ctl tac;
+	struct kvm_vapic_addr va;
 	u64 mcg_cap;
 	struct kvm_xsave *xsave;
 	long r;
@@ -379,6 +381,24 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return lapic_state_ioctl(vcpu, ioctl, argp);
+	/*
+	 * KVM_CAP_VAPIC: the TPR mirrored in a guest page, and TPR accesses
+	 * reported to userspace, for QEMU's patching of old Windows guests
+	 * (its kvmvapic ROM).  ember has neither; QEMU turns both off at each
+	 * reset, and "off" is what a vCPU has, so that is accepted.
+	 */
+	case KVM_TPR_ACCESS_REPORTING:
+		if (copy_from_user(&tac, argp, sizeof(tac)))
+			return -EFAULT;
+		if (tac.flags || tac.enabled)
+			return -EINVAL;
+		return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+	case KVM_SET_VAPIC_ADDR:
+		if (!ember_lapic_in_kernel(vcpu))
+			return -EINVAL;
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		return va.vapic_addr ? -EINVAL : 0;
 	case KVM_X86_SETUP_MCE:
 		if (copy_from_user(&mcg_cap, argp, sizeof(mcg_cap)))
 			return -EFAULT;
