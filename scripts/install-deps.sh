@@ -12,8 +12,12 @@ set -eu
 CACHE=${EMBER_CACHE:-/var/cache/ember}
 STAMP=$CACHE/deps.stamp
 
+# qemu-system-x86 with qemu-system-data (microvm's qboot, option ROMs) and
+# seabios (the PC's BIOS): Debian's QEMU runs inside the test machine for
+# the qemu_* tests, and strace shows what it asked that failed.
 pkgs="build-essential bc kmod bochs bochs-term bochsbios vgabios busybox-static cpio
-xorriso isolinux syslinux-common qemu-system-x86 zstd gzip"
+xorriso isolinux syslinux-common qemu-system-x86 qemu-system-data seabios strace
+zstd gzip"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (it uses apt-get)" >&2
@@ -24,7 +28,9 @@ fi
 if [ -f "$STAMP" ]; then
 	kver=$(cat "$STAMP")
 	if [ -d "/lib/modules/$kver/build" ] && [ -f "$CACHE/kernel/$kver/vmlinuz" ] &&
-	   command -v bochs >/dev/null && command -v xorriso >/dev/null; then
+	   command -v bochs >/dev/null && command -v xorriso >/dev/null &&
+	   command -v qemu-system-x86_64 >/dev/null && command -v strace >/dev/null &&
+	   [ -f /usr/share/qemu/bios-microvm.bin ] && [ -f /usr/share/seabios/bios-256k.bin ]; then
 		echo "$kver"
 		exit 0
 	fi

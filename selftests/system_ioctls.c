@@ -4,7 +4,10 @@
  * KVM_GET_VCPU_MMAP_SIZE, KVM_GET_SUPPORTED_CPUID and KVM_GET_MSR_INDEX_LIST
  * with their E2BIG probes, the capabilities a guest-running device must
  * claim, KVM_CREATE_VCPU's id checks, KVM_SET_TSS_ADDR and
- * KVM_SET_IDENTITY_MAP_ADDR.  Counts that may legitimately differ (how many
+ * KVM_SET_IDENTITY_MAP_ADDR, KVM_GET_CLOCK and KVM_SET_CLOCK (QEMU's
+ * kvmclock device calls them whenever a machine is created or starts),
+ * KVM_SET_VAPIC_ADDR and KVM_TPR_ACCESS_REPORTING turned off (QEMU does
+ * at each reset).  Counts that may legitimately differ (how many
  * CPUID leaves or MSRs) are printed, not compared; the protocol is.
  */
 #define _GNU_SOURCE
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -227,6 +231,114 @@ static void test_tss_identity(struct test_dev *dev)
 	ksft_pass("KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR are accepted");
 }
 
+/* The VM's clock in ns (KVM_GET_CLOCK), asserting that the ioctl works. */
+static uint64_t vm_clock(struct kvm_vm *vm, uint32_t *flags)
+{
+	struct kvm_clock_data d;
+
+	memset(&d, 0xff, sizeof(d));
+	TEST_ASSERT(!ioctl(vm->fd, KVM_GET_CLOCK, &d), "KVM_GET_CLOCK: %m");
+	if (flags)
+		*flags = d.flags;
+	return d.clock;
+}
+
+static void test_clock(struct test_dev *dev)
+{
+	const uint64_t sec = 1000000000ull, base = 1000 * sec;
+	struct kvm_vm *vm = vm_create_bare(dev);
+	struct kvm_clock_data d;
+	struct timespec ts;
+	uint64_t c0, c1;
+	uint32_t flags;
+
+	/* A new VM's clock starts at 0 and runs with the host's. */
+	c0 = vm_clock(vm, &flags);
+	usleep(20000);
+	c1 = vm_clock(vm, NULL);
+	printf("# %s: KVM_GET_CLOCK %lu ns after the VM was made, flags %#x\n",
+	       dev->name, (unsigned long)c0, flags);
+	TEST_ASSERT(c0 < 10 * sec, "a new VM's clock is at %lu ns",
+		    (unsigned long)c0);
+	TEST_ASSERT(c1 >= c0 + 20000000 && c1 < c0 + 10 * sec,
+		    "20 ms later the clock went from %lu to %lu ns",
+		    (unsigned long)c0, (unsigned long)c1);
+
+	/* KVM_SET_CLOCK: the clock goes on from the value set. */
+	memset(&d, 0, sizeof(d));
+	d.clock = base;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), 0);
+	c0 = vm_clock(vm, NULL);
+	TEST_ASSERT(c0 >= base && c0 < base + 10 * sec, "set %lu, read %lu",
+		    (unsigned long)base, (unsigned long)c0);
+	/* Unknown flags are refused, the clock unchanged. */
+	d.flags = 1;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), -EINVAL);
+	d.flags = 1u << 4;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), -EINVAL);
+	c1 = vm_clock(vm, NULL);
+	TEST_ASSERT(c1 >= c0 && c1 < base + 10 * sec, "after refused sets %lu",
+		    (unsigned long)c1);
+	/* KVM_CLOCK_REALTIME: the real time passed since @realtime counts. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d.flags = KVM_CLOCK_REALTIME;
+	d.clock = base;
+	d.realtime = (uint64_t)ts.tv_sec * sec + ts.tv_nsec - 100 * sec;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), 0);
+	c0 = vm_clock(vm, NULL);
+	TEST_ASSERT(c0 >= base + 100 * sec && c0 < base + 110 * sec,
+		    "realtime 100 s ago: clock %lu", (unsigned long)c0);
+	/* ... and a realtime in the future does not take it back. */
+	d.realtime = (uint64_t)ts.tv_sec * sec + ts.tv_nsec + 100 * sec;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), 0);
+	c0 = vm_clock(vm, NULL);
+	TEST_ASSERT(c0 >= base && c0 < base + 10 * sec,
+		    "realtime in the future: clock %lu", (unsigned long)c0);
+	/* Another VM's clock is its own. */
+	d.flags = 0;
+	EXPECT_RET(ioctl(vm->fd, KVM_SET_CLOCK, &d), 0);
+	{
+		struct kvm_vm *vm2 = vm_create_bare(dev);
+
+		TEST_ASSERT(vm_clock(vm2, NULL) < 10 * sec, "second VM");
+		vm_free(vm2);
+	}
+	vm_free(vm);
+	ksft_pass("KVM_GET_CLOCK / KVM_SET_CLOCK: from 0, from the value "
+		  "set, KVM_CLOCK_REALTIME, bad flags");
+}
+
+/*
+ * KVM_SET_VAPIC_ADDR and KVM_TPR_ACCESS_REPORTING as QEMU calls them at
+ * each reset of a vCPU with an in-kernel LAPIC: turned off (what a vCPU
+ * starts with).  Turning them on is not compared: ember has neither.
+ */
+static void test_vapic_off(struct test_dev *dev)
+{
+	struct kvm_tpr_access_ctl tac;
+	struct kvm_vapic_addr va = { 0 };
+	struct kvm_vm *vm = vm_create_bare(dev);
+	struct kvm_vcpu *v = vm_vcpu_add(vm, 0);
+
+	memset(&tac, 0, sizeof(tac));
+	EXPECT_ERRNO(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), EINVAL);
+	EXPECT_RET(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), 0);
+	tac.flags = 1;
+	EXPECT_ERRNO(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), EINVAL);
+	vm_free(vm);
+
+	vm = vm_create_bare(dev);
+	EXPECT_RET(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), 0);
+	v = vm_vcpu_add(vm, 0);
+	EXPECT_RET(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), 0);
+	memset(&tac, 0, sizeof(tac));
+	EXPECT_RET(ioctl(v->fd, KVM_TPR_ACCESS_REPORTING, &tac), 0);
+	EXPECT_RET(ioctl(v->fd, KVM_GET_REGS, &(struct kvm_regs){ 0 }), 0);
+	vm_free(vm);
+	ksft_pass("KVM_SET_VAPIC_ADDR 0 (in-kernel LAPIC only) and "
+		  "KVM_TPR_ACCESS_REPORTING off");
+}
+
 static void run(struct test_dev *dev)
 {
 	test_mmap_size(dev);
@@ -235,9 +347,11 @@ static void run(struct test_dev *dev)
 	test_extensions(dev);
 	test_create_vcpu(dev);
 	test_tss_identity(dev);
+	test_clock(dev);
+	test_vapic_off(dev);
 }
 
 int main(void)
 {
-	return ksft_run_devices("system_ioctls", 6, run);
+	return ksft_run_devices("system_ioctls", 8, run);
 }

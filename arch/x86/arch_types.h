@@ -21,6 +21,11 @@ struct ember_ioapic;
 struct ember_pic;
 struct ember_pit;
 
+/* Variable-range MTRRs a vCPU has (MTRRcap.VCNT), as in KVM. */
+#define EMBER_NR_VAR_MTRR	8
+/* Machine-check banks a vCPU can have (KVM_CAP_MCE), as in KVM. */
+#define EMBER_MAX_MCE_BANKS	32
+
 /* The routing table's interrupt controllers: PIC master, slave, IOAPIC. */
 #define EMBER_NR_IRQCHIPS	3
 #define EMBER_IRQCHIP_NUM_PINS	24
@@ -38,6 +43,14 @@ struct ember_arch_vm {
 	struct ember_pic *pic;
 	struct ember_ioapic *ioapic;
 	struct ember_pit *pit;		/* KVM_CREATE_PIT2; vm->lock */
+
+	/*
+	 * KVM_SET/GET_CLOCK: the VM's clock is the host's boot time plus
+	 * this (ns).  MSR_KVM_WALL_CLOCK(_NEW), kept for the VMM (msr.c).
+	 * Each is one 64-bit word, written and read whole (READ/WRITE_ONCE).
+	 */
+	s64 kvmclock_offset;
+	u64 kvm_wall_clock;
 };
 
 /* An exit to userspace that the next KVM_RUN must finish (SDM-free). */
@@ -116,6 +129,25 @@ struct ember_arch_vcpu {
 	u64 cr8;		/* TPR, without an in-kernel LAPIC */
 	struct ember_lapic *lapic;	/* with one (KVM_CREATE_IRQCHIP) */
 	u64 misc_enable;
+	/*
+	 * msr.c: MSRs kept without an effect of their own.  KVM's
+	 * paravirtual ones, for the VMM only (ember has none of their
+	 * features and tells no guest about them); the MTRRs (EPT decides
+	 * the memory type, not them).
+	 */
+	struct {
+		u64 system_time;	/* MSR_KVM_SYSTEM_TIME(_NEW) */
+		u64 async_pf_en, async_pf_int, steal_time, pv_eoi_en;
+		u64 poll_control;
+	} kvm_pv;
+	struct {
+		u64 deftype;
+		u64 fixed[11];
+		u64 var[2 * EMBER_NR_VAR_MTRR];	/* base, mask, base, ... */
+	} mtrr;
+	/* mce.c: machine-check MSRs, banks of CTL, STATUS, ADDR, MISC. */
+	u64 mcg_cap, mcg_ctl, mcg_status;
+	u64 mce_banks[EMBER_MAX_MCE_BANKS * 4];
 	u64 tsc_offset;
 	u64 tsc_aux;
 	unsigned long db[4], dr6, dr7;	/* virtual: never loaded */

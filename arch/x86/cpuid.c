@@ -154,12 +154,12 @@ static const struct {
 		  /* SSE3 PCLMUL SSSE3 CX16 PCID SSE4 MOVBE POPCNT AES RDRAND */
 		  BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(19) | BIT(20) |
 		  BIT(22) | BIT(23) | BIT(25) | BIT(30) | BIT(17),
-		  /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT */
-		  /* PSE36 CLFLUSH MMX FXSR SSE SSE2 (no MCE/MCA: no banks) */
+		  /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV */
+		  /* PAT PSE36 CLFLUSH MMX FXSR SSE SSE2 (no MCE/MCA: no banks) */
 		  BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) |
-		  BIT(6) | BIT(8) | BIT(9) | BIT(11) | BIT(13) | BIT(15) |
-		  BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) |
-		  BIT(26) } },
+		  BIT(6) | BIT(8) | BIT(9) | BIT(11) | BIT(12) | BIT(13) |
+		  BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) |
+		  BIT(25) | BIT(26) } },
 	/* FSGSBASE BMI1 SMEP BMI2 ERMS ADX SMAP CLFLUSHOPT; UMIP */
 	{ 7, 0, { 0, BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(19) |
 		     BIT(20) | BIT(23), BIT(2), 0 } },

@@ -10,7 +10,11 @@
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
+#include <asm/mtrr.h>
 
+#include "lapic.h"
+#include "mce.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_vcpu.h"
@@ -46,6 +50,224 @@ static bool pat_valid(u64 pat)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst), for
+ * KVM_SET/GET_MSRS only: a VMM such as QEMU writes them at every reset
+ * and reads them back.  ember implements none of their features
+ * (kvmclock, async page faults, steal time, PV EOI, halt polling) and
+ * its KVM_GET_SUPPORTED_CPUID has no leaf 0x40000001, so no guest is told
+ * they exist; its RDMSR/WRMSR of them is #GP.  The values are kept and
+ * read back, with the checks KVM makes of a VMM's write, where the
+ * wall clock is the VM's and the rest each vCPU's.
+ */
+static int get_kvm_pv_msr(struct ember_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct ember_arch_vcpu *a = &vcpu->arch;
+
+	switch (index) {
+	case MSR_KVM_WALL_CLOCK:
+	case MSR_KVM_WALL_CLOCK_NEW:
+		*data = READ_ONCE(vcpu->vm->arch.kvm_wall_clock);
+		break;
+	case MSR_KVM_SYSTEM_TIME:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		*data = a->kvm_pv.system_time;
+		break;
+	case MSR_KVM_ASYNC_PF_EN:
+		*data = a->kvm_pv.async_pf_en;
+		break;
+	case MSR_KVM_STEAL_TIME:
+		*data = a->kvm_pv.steal_time;
+		break;
+	case MSR_KVM_PV_EOI_EN:
+		*data = a->kvm_pv.pv_eoi_en;
+		break;
+	case MSR_KVM_POLL_CONTROL:
+		*data = a->kvm_pv.poll_control;
+		break;
+	case MSR_KVM_ASYNC_PF_INT:
+		*data = a->kvm_pv.async_pf_int;
+		break;
+	case MSR_KVM_ASYNC_PF_ACK:
+		*data = 0;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+static int set_kvm_pv_msr(struct ember_vcpu *vcpu, u32 index, u64 data)
+{
+	struct ember_arch_vcpu *a = &vcpu->arch;
+
+	switch (index) {
+	case MSR_KVM_WALL_CLOCK:
+	case MSR_KVM_WALL_CLOCK_NEW:
+		WRITE_ONCE(vcpu->vm->arch.kvm_wall_clock, data);
+		break;
+	case MSR_KVM_SYSTEM_TIME:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		a->kvm_pv.system_time = data;
+		break;
+	case MSR_KVM_ASYNC_PF_EN:
+		/* Bits 5:4 reserved; without an in-kernel LAPIC only 0. */
+		if ((data & 0x30) || (data && !ember_lapic_in_kernel(vcpu)))
+			return 1;
+		a->kvm_pv.async_pf_en = data;
+		break;
+	case MSR_KVM_STEAL_TIME:
+		if (data & KVM_STEAL_RESERVED_MASK)
+			return 1;
+		a->kvm_pv.steal_time = data;
+		break;
+	case MSR_KVM_PV_EOI_EN:
+		if (!IS_ALIGNED(data & ~(u64)KVM_MSR_ENABLED, 4))
+			return 1;
+		a->kvm_pv.pv_eoi_en = data;
+		break;
+	case MSR_KVM_POLL_CONTROL:
+		if (data & ~1ull)
+			return 1;
+		a->kvm_pv.poll_control = data;
+		break;
+	case MSR_KVM_ASYNC_PF_INT:
+		/* A vector in bits 7:0, for an in-kernel LAPIC. */
+		if ((data >> 8) || !ember_lapic_in_kernel(vcpu))
+			return 1;
+		a->kvm_pv.async_pf_int = data;
+		break;
+	case MSR_KVM_ASYNC_PF_ACK:
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * MTRRs (SDM Vol. 3A 12.11).  QEMU puts MTRR in every guest's CPUID, and
+ * its firmware and Linux program them.  With EPT the memory type of guest
+ * memory comes from the EPT entries (write-back) and the guest's PAT,
+ * never from the MTRRs (Vol. 3C, "EPT and Memory Typing"), so they are
+ * only kept, as KVM keeps them when no device does non-coherent DMA.
+ */
+#define MTRR_CAP_FIX	BIT(8)
+#define MTRR_CAP_WC	BIT(10)
+#define MTRR_DEF_TYPE_E_FE_TYPE	0xcffull	/* E, FE, default type */
+
+/* UC, WC, WT, WP, WB: the memory types an MTRR may hold (12.11.4). */
+static bool mtrr_type_valid(u64 t)
+{
+	return t < 8 && (BIT(t) & 0x73);
+}
+
+/* The fixed-range MTRRs (12.11.2.2): their slot in mtrr.fixed[], or -1. */
+static int mtrr_fixed_index(u32 index)
+{
+	switch (index) {
+	case MSR_MTRRfix64K_00000:
+		return 0;
+	case MSR_MTRRfix16K_80000:
+	case MSR_MTRRfix16K_A0000:
+		return 1 + index - MSR_MTRRfix16K_80000;
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return 3 + index - MSR_MTRRfix4K_C0000;
+	default:
+		return -1;
+	}
+}
+
+static bool is_var_mtrr(u32 index)
+{
+	return index >= MTRRphysBase_MSR(0) &&
+	       index < MTRRphysBase_MSR(EMBER_NR_VAR_MTRR);
+}
+
+static int get_mtrr(struct ember_vcpu *vcpu, u32 index, u64 *data)
+{
+	int i = mtrr_fixed_index(index);
+
+	if (index == MSR_MTRRcap)
+		*data = MTRR_CAP_WC | MTRR_CAP_FIX | EMBER_NR_VAR_MTRR;
+	else if (index == MSR_MTRRdefType)
+		*data = vcpu->arch.mtrr.deftype;
+	else if (i >= 0)
+		*data = vcpu->arch.mtrr.fixed[i];
+	else if (is_var_mtrr(index))
+		*data = vcpu->arch.mtrr.var[index - MTRRphysBase_MSR(0)];
+	else
+		return 1;
+	return 0;
+}
+
+static int set_mtrr(struct ember_vcpu *vcpu, u32 index, u64 data)
+{
+	u64 reserved = ~0ull << boot_cpu_data.x86_phys_bits;
+	int i = mtrr_fixed_index(index);
+
+	if (index == MSR_MTRRdefType) {
+		if ((data & ~MTRR_DEF_TYPE_E_FE_TYPE) ||
+		    !mtrr_type_valid(data & 0xff))
+			return 1;
+		vcpu->arch.mtrr.deftype = data;
+	} else if (i >= 0) {
+		/* Eight ranges, a type in each byte. */
+		for (int b = 0; b < 64; b += 8)
+			if (!mtrr_type_valid((data >> b) & 0xff))
+				return 1;
+		vcpu->arch.mtrr.fixed[i] = data;
+	} else if (is_var_mtrr(index)) {
+		/* PhysBase: type, 11:8 reserved; PhysMask: 10:0 reserved. */
+		if (!(index & 1) && !mtrr_type_valid(data & 0xff))
+			return 1;
+		reserved |= (index & 1) ? 0x7ff : 0xf00;
+		if (data & reserved)
+			return 1;
+		vcpu->arch.mtrr.var[index - MTRRphysBase_MSR(0)] = data;
+	} else {
+		return 1;	/* MTRRcap is read-only */
+	}
+	return 0;
+}
+
+/* What KVM's vCPU reset clears of these (and, at RESET, sets). */
+void x86_msrs_reset(struct ember_vcpu *vcpu, bool init)
+{
+	struct ember_arch_vcpu *a = &vcpu->arch;
+	u64 poll_control = init ? a->kvm_pv.poll_control : 1;
+
+	memset(&a->kvm_pv, 0, sizeof(a->kvm_pv));
+	a->kvm_pv.poll_control = poll_control;	/* KVM's initial value */
+	if (!init)
+		x86_mce_vcpu_init(vcpu);
+}
+
+/*
+ * The MSRs above and the machine-check ones (mce.c): 0 if @index is one of
+ * them and the access is allowed.
+ */
+static int get_kept_msr(struct ember_vcpu *vcpu, u32 index, u64 *data,
+			bool host)
+{
+	if (!get_mtrr(vcpu, index, data))
+		return 0;
+	if (!x86_mce_get_msr(vcpu, index, data, host))
+		return 0;
+	return host ? get_kvm_pv_msr(vcpu, index, data) : 1;
+}
+
+static int set_kept_msr(struct ember_vcpu *vcpu, u32 index, u64 data,
+			bool host)
+{
+	if (index == MSR_MTRRcap || index == MSR_MTRRdefType ||
+	    mtrr_fixed_index(index) >= 0 || is_var_mtrr(index))
+		return set_mtrr(vcpu, index, data);
+	if (!x86_mce_set_msr(vcpu, index, data, host))
+		return 0;
+	return host ? set_kvm_pv_msr(vcpu, index, data) : 1;
 }
 
 int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host)
@@ -121,7 +343,7 @@ int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = 0;
 		break;
 	default:
-		return 1;
+		return get_kept_msr(vcpu, index, data, host);
 	}
 	return 0;
 }
@@ -217,15 +439,18 @@ int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host)
 			wrmsrl(MSR_TSC_AUX, data);
 		break;
 	case MSR_IA32_UCODE_REV:
-		if (!host)
-			return 1;
+		/*
+		 * Writing 0 before CPUID is how software reads the microcode
+		 * revision (SDM Vol. 3A 10.11.7.1); Linux does it at boot.
+		 * The guest's write changes nothing, as in KVM.
+		 */
 		break;
 	case MSR_IA32_DEBUGCTLMSR:
 		if (data)
 			return 1;
 		break;
 	default:
-		return 1;
+		return set_kept_msr(vcpu, index, data, host);
 	}
 	return 0;
 

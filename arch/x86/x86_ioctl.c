@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
@@ -13,8 +14,10 @@
 #include <asm/fpu/xstate.h>
 
 #include "arch.h"
+#include "irq.h"
 #include "irqchip.h"
 #include "lapic.h"
+#include "mce.h"
 #include "pit.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -47,6 +50,15 @@ long ember_arch_check_extension(unsigned long cap)
 		return EMBER_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return EMBER_MAX_MEMSLOTS;
+	case KVM_CAP_IRQCHIP:		/* PICs, IOAPIC, LAPICs, GET/SET_IRQCHIP */
+	case KVM_CAP_IRQ_INJECT_STATUS:	/* KVM_IRQ_LINE_STATUS */
+	case KVM_CAP_PIT2:		/* KVM_CREATE_PIT2 */
+	case KVM_CAP_PIT_STATE2:	/* KVM_GET/SET_PIT2, KVM_PIT_SPEAKER_DUMMY */
+		return 1;
+	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE: the most banks */
+		return EMBER_MAX_MCE_BANKS;
+	case KVM_CAP_IRQ_ROUTING:	/* KVM_SET_GSI_ROUTING: the most routes */
+		return EMBER_MAX_IRQ_ROUTES;
 	default:
 		return 0;
 	}
@@ -59,6 +71,8 @@ long ember_arch_dev_ioctl(unsigned int ioctl, void __user *argp)
 		return x86_get_supported_cpuid(argp);
 	case KVM_GET_MSR_INDEX_LIST:
 		return x86_get_msr_index_list(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return x86_mce_cap_supported(argp);
 	default:
 		return -EINVAL;		/* KVM's answer for a missing one */
 	}
@@ -83,6 +97,51 @@ static long irqchip_state_ioctl(struct ember_vm *vm, unsigned int ioctl,
 	}
 	kfree(chip);
 	return r;
+}
+
+/*
+ * KVM_GET_CLOCK / KVM_SET_CLOCK: the VM's clock in ns, the base of KVM's
+ * kvmclock, which QEMU reads when it creates a machine and sets whenever
+ * the machine starts running.  ember has no kvmclock: no guest can see
+ * this clock, so it only counts from the host's boot time plus the VM's
+ * offset, as KVM's does without a master clock (no KVM_CLOCK_TSC_STABLE,
+ * realtime or host TSC in the answer).  A set may carry what a get
+ * returned: KVM's flags are allowed, and KVM_CLOCK_REALTIME advances the
+ * clock by the real time passed since @realtime.
+ */
+#define EMBER_CLOCK_VALID_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | \
+				 KVM_CLOCK_HOST_TSC)
+
+void x86_vm_init_clock(struct ember_vm *vm)
+{
+	vm->arch.kvmclock_offset = -ktime_get_boottime_ns();	/* from 0 */
+}
+
+static long vm_clock_ioctl(struct ember_vm *vm, unsigned int ioctl,
+			   void __user *argp)
+{
+	struct kvm_clock_data data;
+
+	if (ioctl == KVM_GET_CLOCK) {
+		memset(&data, 0, sizeof(data));
+		data.clock = ktime_get_boottime_ns() +
+			     READ_ONCE(vm->arch.kvmclock_offset);
+		return copy_to_user(argp, &data, sizeof(data)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&data, argp, sizeof(data)))
+		return -EFAULT;
+	if (data.flags & ~EMBER_CLOCK_VALID_FLAGS)
+		return -EINVAL;
+	if (data.flags & KVM_CLOCK_REALTIME) {
+		u64 now_real = ktime_get_real_ns();
+
+		/* Never backwards: only the time passed since counts. */
+		if (now_real > data.realtime)
+			data.clock += now_real - data.realtime;
+	}
+	WRITE_ONCE(vm->arch.kvmclock_offset,
+		   data.clock - ktime_get_boottime_ns());
+	return 0;
 }
 
 long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
@@ -121,6 +180,9 @@ long ember_arch_vm_ioctl(struct ember_vm *vm, unsigned int ioctl,
 	case KVM_SET_PIT2:
 	case KVM_REINJECT_CONTROL:
 		return ember_pit_vm_ioctl(vm, ioctl, (void __user *)arg);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return vm_clock_ioctl(vm, ioctl, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -268,6 +330,10 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	} small;
 	struct kvm_interrupt irq;
 	struct kvm_mp_state mp;
+	struct kvm_x86_mce mce;
+	struct kvm_tpr_access_ctl tac;
+	struct kvm_vapic_addr va;
+	u64 mcg_cap;
 	struct kvm_xsave *xsave;
 	long r;
 
@@ -315,6 +381,32 @@ long ember_arch_vcpu_ioctl(struct ember_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return lapic_state_ioctl(vcpu, ioctl, argp);
+	/*
+	 * KVM_CAP_VAPIC: the TPR mirrored in a guest page, and TPR accesses
+	 * reported to userspace, for QEMU's patching of old Windows guests
+	 * (its kvmvapic ROM).  ember has neither; QEMU turns both off at each
+	 * reset, and "off" is what a vCPU has, so that is accepted.
+	 */
+	case KVM_TPR_ACCESS_REPORTING:
+		if (copy_from_user(&tac, argp, sizeof(tac)))
+			return -EFAULT;
+		if (tac.flags || tac.enabled)
+			return -EINVAL;
+		return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+	case KVM_SET_VAPIC_ADDR:
+		if (!ember_lapic_in_kernel(vcpu))
+			return -EINVAL;
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		return va.vapic_addr ? -EINVAL : 0;
+	case KVM_X86_SETUP_MCE:
+		if (copy_from_user(&mcg_cap, argp, sizeof(mcg_cap)))
+			return -EFAULT;
+		return x86_mce_setup(vcpu, mcg_cap);
+	case KVM_X86_SET_MCE:
+		if (copy_from_user(&mce, argp, sizeof(mce)))
+			return -EFAULT;
+		return x86_mce_inject(vcpu, &mce);
 	case KVM_GET_MP_STATE:
 		/* INIT or SIPI that came meanwhile count, as in KVM. */
 		vmx_accept_apic_events(vcpu);

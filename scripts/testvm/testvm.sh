@@ -124,6 +124,45 @@ fi
 (cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -6 >"$BUILD_DIR/initrd.gz"
 
+# Debian's QEMU, for the tests that run it (a "<name>.needs" file in
+# SELFTESTS_DIR saying "qemu"): the binary, every shared library ldd
+# lists and the dynamic loader, the firmware it loads, and strace (for
+# the failing ioctls of a run that fails).  It goes into a second cpio
+# archive appended to the first: zstd, which the guest kernel unpacks
+# about four times faster than gzip (the ~50 MB would add half a minute
+# of Bochs to every boot otherwise), and only when a selected test needs
+# it.
+needs_qemu=0
+for t in "${tests[@]}"; do
+	[ -f "$SELFTESTS_DIR/$t.needs" ] && grep -qw qemu "$SELFTESTS_DIR/$t.needs" && needs_qemu=1
+done
+if [ $needs_qemu = 1 ]; then
+	QROOT=$BUILD_DIR/qemu-rootfs
+	rm -rf "$QROOT"
+	mkdir -p "$QROOT"
+	qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64 (install qemu-system-x86)"
+	bins="$qemu $(command -v strace || true)"
+	# shellcheck disable=SC2086
+	libs=$(ldd $bins | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*[^:]$/ { print $1 }' | sort -u)
+	[ -n "$libs" ] || die "ldd $qemu lists no libraries"
+	for f in $bins $libs; do
+		cp -L --parents "$f" "$QROOT/" || die "cannot copy $f"
+	done
+	# Where this QEMU looks for firmware (qemu -L help): share/qemu and
+	# share/seabios next to its bin/.  microvm's qboot, the PC's SeaBIOS
+	# and the option ROMs -kernel and the PC's APIC load.
+	for f in /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin \
+		 /usr/share/qemu/kvmvapic.bin /usr/share/seabios/bios-256k.bin; do
+		[ -f "$f" ] || die "no $f (install qemu-system-data and seabios)"
+		cp -L --parents "$f" "$QROOT/"
+	done
+	(cd "$QROOT" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		zstd -q -3 -T0 >>"$BUILD_DIR/initrd.gz"
+	rm -rf "$QROOT"
+	mkdir -p "$QROOT"
+	echo "testvm: QEMU added to the initramfs ($(($(stat -c %s "$BUILD_DIR/initrd.gz") / 1048576)) MiB now)" >&2
+fi
+
 # Kernel command line (TESTVM.md).  Under Bochs the TSC ticks once per
 # emulated instruction: tsc_early_khz = ips/1000, lpj = ips/HZ (HZ=250).
 CMDLINE="console=ttyS0,115200 quiet panic=0 mitigations=$MITIGATIONS nokaslr cryptomgr.notests"

@@ -74,6 +74,7 @@ int ember_arch_vm_init(struct ember_vm *vm)
 		return -ENOMEM;
 	vm->arch.eptp = __pa(vm->arch.ept_root) | VMX_EPTP_MT_WB |
 			VMX_EPTP_PWL_4;
+	x86_vm_init_clock(vm);
 	return 0;
 }
 

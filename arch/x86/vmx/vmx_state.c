@@ -297,6 +297,7 @@ void vmx_vcpu_reset(struct ember_vcpu *vcpu, bool init)
 	vcpu->arch.dr6 = DR6_ACTIVE_LOW;
 	vcpu->arch.dr7 = DR7_FIXED_1;
 	vmx_events_reset(vcpu);
+	x86_msrs_reset(vcpu, init);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	if (!init) {
 		vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE |

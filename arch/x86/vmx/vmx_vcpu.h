@@ -125,7 +125,9 @@ long x86_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 /* msr.c: 0, or 1 when the MSR is not one ember emulates (#GP). */
 int vmx_get_msr(struct ember_vcpu *vcpu, u32 index, u64 *data, bool host);
 int vmx_set_msr(struct ember_vcpu *vcpu, u32 index, u64 data, bool host);
+void x86_msrs_reset(struct ember_vcpu *vcpu, bool init);
 long x86_get_msr_index_list(struct kvm_msr_list __user *ulist);
+void x86_vm_init_clock(struct ember_vm *vm);
 int vmx_msrs_ioctl(struct ember_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 		   bool set);
 
