@@ -54,6 +54,16 @@ long ember_arch_check_extension(unsigned long cap)
 	case KVM_CAP_IRQ_INJECT_STATUS:	/* KVM_IRQ_LINE_STATUS */
 	case KVM_CAP_PIT2:		/* KVM_CREATE_PIT2 */
 	case KVM_CAP_PIT_STATE2:	/* KVM_GET/SET_PIT2, KVM_PIT_SPEAKER_DUMMY */
+	case KVM_CAP_PIT:		/* KVM_CREATE_PIT, KVM_GET/SET_PIT */
+	case KVM_CAP_REINJECT_CONTROL:	/* the PIT's reinjection (test: pit) */
+	case KVM_CAP_HLT:		/* HLT halts in the kernel (lapic) */
+	case KVM_CAP_TSC_DEADLINE_TIMER: /* the LAPIC's MSR 0x6e0 (lapic) */
+	case KVM_CAP_IRQFD:		/* with resample (irq_routing) */
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IOEVENTFD:		/* PIO/MMIO, datamatch (ioeventfd) */
+	case KVM_CAP_IOEVENTFD_NO_LENGTH: /* length 0: any access there */
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_MCE:		/* KVM_X86_SETUP_MCE: the most banks */
 		return EMBER_MAX_MCE_BANKS;
