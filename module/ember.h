@@ -149,6 +149,7 @@ struct ember_vm {
 	struct srcu_struct irq_srcu;
 	struct ember_irq_routing_table __rcu *irq_routing;
 	struct hlist_head irq_ack_notifier_list;
+	struct hlist_head irq_mask_notifier_list;
 	unsigned long irq_sources_bitmap;
 	struct {
 		spinlock_t lock;

@@ -108,6 +108,28 @@ bool ember_irq_has_notifier(struct ember_vm *vm, unsigned int irqchip,
 			    unsigned int pin);
 
 /*
+ * Told when the guest masks or unmasks the pin of @gsi in the PIC or the
+ * IOAPIC (KVM's mask notifiers): a source that waits for the EOI of an
+ * interrupt the guest threw away (the PIT's reinjection) starts again.
+ * Called with the interrupt controller's lock held: never sleeps, never
+ * raises a line itself.
+ */
+struct ember_irq_mask_notifier {
+	struct hlist_node link;
+	u32 gsi;
+	void (*func)(struct ember_irq_mask_notifier *imn, bool masked);
+};
+
+void ember_register_irq_mask_notifier(struct ember_vm *vm,
+				      struct ember_irq_mask_notifier *imn);
+/* Waits until no reader can still call @imn. */
+void ember_unregister_irq_mask_notifier(struct ember_vm *vm,
+					struct ember_irq_mask_notifier *imn);
+/* From the interrupt controllers: (@irqchip, @pin) now (un)masked. */
+void ember_fire_mask_notifiers(struct ember_vm *vm, unsigned int irqchip,
+			       unsigned int pin, bool masked);
+
+/*
  * Source ids for level-triggered lines shared by several senders: -EFAULT
  * when all are taken (KVM's errno).  Before freeing one, its owner lowers
  * its lines in the irqchip (the backend's *_clear_source()).

@@ -217,6 +217,40 @@ void ember_notify_acked_irq(struct ember_vm *vm, unsigned int irqchip,
 	srcu_read_unlock(&vm->irq_srcu, idx);
 }
 
+void ember_register_irq_mask_notifier(struct ember_vm *vm,
+				      struct ember_irq_mask_notifier *imn)
+{
+	mutex_lock(&vm->irq_lock);
+	hlist_add_head_rcu(&imn->link, &vm->irq_mask_notifier_list);
+	mutex_unlock(&vm->irq_lock);
+}
+
+void ember_unregister_irq_mask_notifier(struct ember_vm *vm,
+					struct ember_irq_mask_notifier *imn)
+{
+	mutex_lock(&vm->irq_lock);
+	hlist_del_init_rcu(&imn->link);
+	mutex_unlock(&vm->irq_lock);
+	synchronize_srcu(&vm->irq_srcu);
+}
+
+void ember_fire_mask_notifiers(struct ember_vm *vm, unsigned int irqchip,
+			       unsigned int pin, bool masked)
+{
+	struct ember_irq_mask_notifier *imn;
+	int gsi, idx;
+
+	idx = srcu_read_lock(&vm->irq_srcu);
+	gsi = chip_pin_to_gsi(vm, irqchip, pin);
+	if (gsi != -1)
+		hlist_for_each_entry_srcu(imn, &vm->irq_mask_notifier_list,
+					  link,
+					  srcu_read_lock_held(&vm->irq_srcu))
+			if (imn->gsi == gsi)
+				imn->func(imn, masked);
+	srcu_read_unlock(&vm->irq_srcu, idx);
+}
+
 bool ember_irq_has_notifier(struct ember_vm *vm, unsigned int irqchip,
 			    unsigned int pin)
 {
@@ -350,6 +384,7 @@ int ember_irq_init(struct ember_vm *vm)
 	mutex_init(&vm->irq_lock);
 	RCU_INIT_POINTER(vm->irq_routing, NULL);
 	INIT_HLIST_HEAD(&vm->irq_ack_notifier_list);
+	INIT_HLIST_HEAD(&vm->irq_mask_notifier_list);
 	/* Userspace's and the irqfd resampler's, as in KVM. */
 	vm->irq_sources_bitmap = BIT(EMBER_USERSPACE_IRQ_SOURCE_ID) |
 				 BIT(EMBER_IRQFD_RESAMPLE_IRQ_SOURCE_ID);

@@ -310,6 +310,7 @@ static void ioapic_write_indirect(struct ember_ioapic *ioapic, u32 val)
 {
 	u32 sel = ioapic->ioregsel, index;
 	u64 *e, ro;
+	bool was_masked;
 
 	switch (sel) {
 	case IOAPIC_VER:
@@ -324,12 +325,16 @@ static void ioapic_write_indirect(struct ember_ioapic *ioapic, u32 val)
 		return;
 	index = array_index_nospec(index, EMBER_IOAPIC_NUM_PINS);
 	e = &ioapic->redir[index];
+	was_masked = *e & REDIR_MASK;
 	ro = *e & (REDIR_DELIVS | REDIR_REMOTE_IRR);
 	if (sel & 1)
 		*e = (u64)val << 32 | (u32)*e;
 	else
 		*e = (*e & ~0xffffffffull) | val;
 	*e = (*e & ~(REDIR_DELIVS | REDIR_REMOTE_IRR)) | ro;
+	if (was_masked != !!(*e & REDIR_MASK))
+		ember_fire_mask_notifiers(ioapic->vm, KVM_IRQCHIP_IOAPIC, index,
+					  *e & REDIR_MASK);
 	/*
 	 * An entry made edge-triggered loses its remote IRR: Linux and Xen
 	 * toggle the trigger mode to stand in for the EOI register this

@@ -163,6 +163,22 @@ static int pic_set_ir(struct kvm_pic_state *c, int ir, bool level)
 	return c->imr & bit ? -1 : r;
 }
 
+/* IMR bits that changed: the mask notifiers of those pins are told. */
+static void pic_imr_changed(struct ember_pic *pic, struct kvm_pic_state *c,
+			    u8 old)
+{
+	bool master = is_master(pic, c);
+	u8 changed = old ^ c->imr;
+	int ir;
+
+	for (ir = 0; ir < 8; ir++)
+		if (changed & BIT(ir))
+			ember_fire_mask_notifiers(pic->vm,
+				master ? KVM_IRQCHIP_PIC_MASTER :
+					 KVM_IRQCHIP_PIC_SLAVE,
+				master ? ir : ir + 8, c->imr & BIT(ir));
+}
+
 /*
  * The priority (0 highest) of the highest-priority level set in @mask,
  * with the rotation priority_add gives, or 8 if none.
@@ -347,13 +363,14 @@ static bool pic_intr_taken(struct ember_vm *vm)
 static void pic_icw1(struct ember_pic *pic, struct kvm_pic_state *c, u8 val,
 		     bool intr_taken)
 {
-	u8 lost = c->irr & ~c->elcr;
+	u8 lost = c->irr & ~c->elcr, old_imr = c->imr;
 	int ir;
 
 	c->init4 = val & ICW1_IC4;
 	c->last_irr = 0;
 	c->irr &= c->elcr;
 	c->imr = 0;
+	pic_imr_changed(pic, c, old_imr);
 	c->priority_add = 0;
 	c->special_mask = 0;
 	c->read_reg_select = 0;
@@ -416,6 +433,8 @@ static void pic_ocw2(struct ember_pic *pic, struct kvm_pic_state *c, u8 val)
 static void pic_write(struct ember_pic *pic, struct kvm_pic_state *c,
 		      bool odd, u8 val, bool intr_taken)
 {
+	u8 old;
+
 	if (!odd) {
 		if (val & ICW1) {
 			pic_icw1(pic, c, val, intr_taken);
@@ -435,7 +454,9 @@ static void pic_write(struct ember_pic *pic, struct kvm_pic_state *c,
 	}
 	switch (c->init_state) {
 	case 0:		/* OCW1 */
+		old = c->imr;
 		c->imr = val;
+		pic_imr_changed(pic, c, old);
 		pic_update(pic);
 		break;
 	case 1:		/* ICW2 */

@@ -126,6 +126,7 @@ struct ember_pit {
 	atomic_t pending;			/* ticks not yet delivered */
 	atomic_t irq_ack;			/* the last one was EOIed */
 	struct ember_irq_ack_notifier ack_notifier;
+	struct ember_irq_mask_notifier mask_notifier;
 };
 
 static struct ember_pit *vm_pit(struct ember_vm *vm)
@@ -521,11 +522,11 @@ static const struct ember_io_device_ops speaker_io_ops = {
  * mode only once the previous tick was acknowledged (pit_irq_acked() sets
  * irq_ack and queues this again while ticks are pending).
  *
- * KVM also resets the reinjection state when the guest unmasks IRQ0 (its
- * mask notifiers): ticks that came while IRQ0 was masked are dropped, and
- * a tick that met the mask, for which no EOI will ever come, no longer
- * holds back the next.  Here the tick that meets the mask says so itself:
- * when no interrupt controller took it (ember_set_irq() < 0: masked in the
+ * The reinjection state is reset when the guest unmasks IRQ0 (the mask
+ * notifier, pit_irq_masked()): ticks that came while IRQ0 was masked are
+ * dropped, and a tick that met the mask, for which no EOI will ever come,
+ * no longer holds back the next.  The tick that meets the mask says so
+ * itself as well: when no interrupt controller took it (ember_set_irq() < 0: masked in the
  * PIC's IMR and in the IOAPIC, or no route), nothing waits for its EOI and
  * the backlog is dropped.  The next tick is delivered when it comes, as
  * after KVM's unmask.  (A tick the PIC latched in IRR while masked is
@@ -585,6 +586,22 @@ static void pit_irq_acked(struct ember_irq_ack_notifier *ian)
 		kthread_queue_work(pit->worker, &pit->expired);
 }
 
+/*
+ * The guest unmasked IRQ0 in the PIC or the IOAPIC (with the controller's
+ * lock held): a tick it threw away while it was masked (an ICW1 with no
+ * LAPIC taking ExtINT, as Linux's check_timer() does) will never be EOIed,
+ * so the backlog goes and the next tick is delivered when it comes, as
+ * KVM's mask notifier does.
+ */
+static void pit_irq_masked(struct ember_irq_mask_notifier *imn, bool masked)
+{
+	struct ember_pit *pit = container_of(imn, struct ember_pit,
+					     mask_notifier);
+
+	if (!masked)
+		pit_reset_reinject(pit);
+}
+
 /* KVM_REINJECT_CONTROL, and creation and teardown.  Caller holds vm->lock. */
 static void pit_set_reinject(struct ember_pit *pit, bool reinject)
 {
@@ -595,9 +612,12 @@ static void pit_set_reinject(struct ember_pit *pit, bool reinject)
 		/* Whatever was pending when it was turned off is gone. */
 		pit_reset_reinject(pit);
 		ember_register_irq_ack_notifier(pit->vm, &pit->ack_notifier);
+		ember_register_irq_mask_notifier(pit->vm, &pit->mask_notifier);
 	} else {
 		/* Returns once no EOI can call pit_irq_acked() any more. */
 		ember_unregister_irq_ack_notifier(pit->vm, &pit->ack_notifier);
+		ember_unregister_irq_mask_notifier(pit->vm,
+						   &pit->mask_notifier);
 	}
 	WRITE_ONCE(pit->reinject, reinject);
 }
@@ -619,6 +639,8 @@ static int pit_create(struct ember_vm *vm, u32 flags)
 	kthread_init_work(&pit->expired, pit_expired);
 	pit->ack_notifier.gsi = PIT_IRQ;
 	pit->ack_notifier.irq_acked = pit_irq_acked;
+	pit->mask_notifier.gsi = PIT_IRQ;
+	pit->mask_notifier.func = pit_irq_masked;
 	pit->dev.ops = &pit_io_ops;
 	pit->speaker.ops = &speaker_io_ops;
 
